@@ -1,0 +1,35 @@
+use crate::api::{CallError, CallbackRequest, OriginateRequest};
+use crate::bindings::call_world::wasmphony::scenario::outbound::Host;
+use crate::host::try_guest;
+use crate::state::CallState;
+
+impl Host for CallState {
+    async fn schedule_callback(
+        &mut self,
+        request: CallbackRequest,
+    ) -> wasmtime::Result<Result<String, CallError>> {
+        let check = self.enter();
+        try_guest!(check.text("number", &request.number));
+        try_guest!(check.opt_text("queue", &request.queue));
+        try_guest!(check.text("reason", &request.reason));
+        if request.number.trim().is_empty() {
+            return Ok(Err(CallError::Invalid("a callback needs a number".into())));
+        }
+        Ok(self.services.schedule_callback(request).await)
+    }
+
+    async fn originate(
+        &mut self,
+        request: OriginateRequest,
+    ) -> wasmtime::Result<Result<String, CallError>> {
+        let check = self.enter();
+        try_guest!(check.text("to", &request.to));
+        try_guest!(check.opt_text("caller id", &request.caller_id));
+        try_guest!(check.opt_text("scenario", &request.scenario));
+        try_guest!(check.fields(&request.vars));
+        if request.to.trim().is_empty() {
+            return Ok(Err(CallError::Invalid("originate needs a target".into())));
+        }
+        Ok(self.services.originate(request).await)
+    }
+}

@@ -1,0 +1,36 @@
+//! Tenant data a scenario may use: customer cards, records, callbacks and
+//! outbound calls. The server backs it with the store; the simulator keeps it
+//! in memory. An implementation is already scoped to one tenant, so a guest
+//! cannot name another tenant's data.
+
+use async_trait::async_trait;
+
+use crate::api::{
+    CallError, CallbackRequest, Contact, ContactUpdate, HistoryEntry, NewRecord,
+    OriginateRequest, RecordData,
+};
+
+#[async_trait]
+pub trait TenantServices: Send + Sync {
+    async fn find_contact(&self, number: &str) -> Result<Option<Contact>, CallError>;
+    async fn upsert_contact(&self, update: ContactUpdate) -> Result<Contact, CallError>;
+    async fn contact_history(
+        &self,
+        contact_id: &str,
+        limit: u32,
+    ) -> Result<Vec<HistoryEntry>, CallError>;
+    async fn add_note(&self, contact_id: &str, text: &str) -> Result<(), CallError>;
+
+    async fn create_record(&self, data: NewRecord) -> Result<String, CallError>;
+    async fn get_record(&self, id: &str) -> Result<Option<RecordData>, CallError>;
+    async fn set_record_status(&self, id: &str, status: &str) -> Result<(), CallError>;
+    async fn query_records(
+        &self,
+        kind: &str,
+        status: &str,
+        limit: u32,
+    ) -> Result<Vec<RecordData>, CallError>;
+
+    async fn schedule_callback(&self, request: CallbackRequest) -> Result<String, CallError>;
+    async fn originate(&self, request: OriginateRequest) -> Result<String, CallError>;
+}
