@@ -186,6 +186,26 @@ impl ScenarioHost {
         (failure, call)
     }
 
+    /// Instantiates `scenario` in a fresh store and drops the instance without
+    /// calling its export: exactly what every call pays before the guest's first
+    /// instruction. The benchmark measures it; it also proves that a component
+    /// instantiates under this host's limits.
+    pub async fn instantiate_only(
+        &self,
+        tenant: &str,
+        scenario: &CompiledScenario,
+        call: Box<dyn CallControl>,
+        services: Arc<dyn TenantServices>,
+    ) -> Result<(), ScenarioFailure> {
+        let _permit = self.tenant_slot(tenant)?;
+        let mut store = self.new_store(Party::Call(call), services, Arc::from("{}"));
+        let instantiated = match &scenario.pre {
+            Pre::Call(pre) => pre.instantiate_async(&mut store).await.map(drop),
+            Pre::Timer(pre) => pre.instantiate_async(&mut store).await.map(drop),
+        };
+        instantiated.map_err(|err| ScenarioFailure::Instantiate(bounded(&format!("{err:#}"))))
+    }
+
     /// Runs a timer-world scenario for one wake-up.
     pub async fn run_timer(
         &self,

@@ -1,0 +1,46 @@
+//! The HTTP API of wasmphony (axum), under `/api/v1`, plus `GET /metrics`.
+//!
+//! ```no_run
+//! # async fn serve(store: wasmphony_store::Store, registry: std::sync::Arc<wasmphony_engine::ScenarioRegistry>) -> std::io::Result<()> {
+//! // At start-up: load the stored components into the registry new calls read.
+//! wasmphony_api::restore_registry(&store, &registry).await.ok();
+//! let state = wasmphony_api::ApiState::new(store, registry).with_admin_key("operator-secret");
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+//! axum::serve(listener, wasmphony_api::router(state)).await
+//! # }
+//! ```
+//!
+//! * **Auth**: `Authorization: Bearer <key>`. The platform administrator's key (given to
+//!   [`ApiState::with_admin_key`]) creates tenants and their first key; tenant keys (only
+//!   their SHA-256 is stored) carry a role (admin, supervisor, agent) and reach only their
+//!   tenant's objects: every tenant handler passes the key's tenant id, and nothing from
+//!   the request, to the store.
+//! * **Errors**: always `{"error": {"code": "...", "message": "..."}}` with the status of
+//!   [`ApiError::status`].
+//! * **Limits**: every route has a body limit ([`limits`]); uploads are validated before
+//!   anything is stored.
+//! * **Routes**: [`ENDPOINTS`] lists them; `openapi.json` documents them, and a test keeps
+//!   the two equal.
+#![deny(missing_docs)]
+
+mod auth;
+mod byte_range;
+mod component_sync;
+mod error;
+mod extract;
+mod handlers;
+mod keys;
+pub mod limits;
+mod metrics;
+mod router;
+mod state;
+
+pub use component_sync::{RestoreError, RestoreReport, restore_registry};
+pub use error::{ApiError, ApiResult};
+pub use keys::{KEY_PREFIX, NewKey, generate_key, hash_key};
+pub use limits::ApiLimits;
+pub use metrics::{Counter, Gauge, MAX_SERIES_PER_METRIC, Metrics};
+pub use router::{
+    API_PREFIX, Access, BodyKind, ENDPOINTS, Endpoint, OPENAPI_JSON, endpoint_method, router,
+};
+pub use state::ApiState;

@@ -1,0 +1,70 @@
+//! What every handler can reach: the store, the scenario registry, limits and metrics.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use wasmphony_engine::ScenarioRegistry;
+use wasmphony_store::Store;
+
+use crate::keys::hash_key;
+use crate::limits::ApiLimits;
+use crate::metrics::Metrics;
+
+/// The shared state of the router. Cheap to clone.
+#[derive(Clone)]
+pub struct ApiState {
+    pub(crate) store: Store,
+    pub(crate) registry: Arc<ScenarioRegistry>,
+    pub(crate) limits: ApiLimits,
+    pub(crate) metrics: Arc<Metrics>,
+    /// SHA-256 of the platform administrator's key (creates tenants and their keys).
+    pub(crate) admin_key_hash: Option<String>,
+    /// Where recording files live (their stored paths are relative to it).
+    pub(crate) recordings_dir: Option<PathBuf>,
+}
+
+impl ApiState {
+    /// State over `store` and `registry` with the default limits, a fresh metrics registry
+    /// and no platform administrator (tenant keys only).
+    ///
+    /// The registry is keyed by tenant **slug**, as the call controller looks scenarios up.
+    pub fn new(store: Store, registry: Arc<ScenarioRegistry>) -> ApiState {
+        ApiState {
+            store,
+            registry,
+            limits: ApiLimits::default(),
+            metrics: Arc::new(Metrics::new()),
+            admin_key_hash: None,
+            recordings_dir: None,
+        }
+    }
+
+    /// Accepts `key` as the platform administrator's bearer key (only its hash is kept).
+    pub fn with_admin_key(mut self, key: &str) -> ApiState {
+        self.admin_key_hash = Some(hash_key(key));
+        self
+    }
+
+    /// Serves recording audio from `dir` (the recorder's directory).
+    pub fn with_recordings_dir(mut self, dir: impl Into<PathBuf>) -> ApiState {
+        self.recordings_dir = Some(dir.into());
+        self
+    }
+
+    /// Uses these body limits.
+    pub fn with_limits(mut self, limits: ApiLimits) -> ApiState {
+        self.limits = limits;
+        self
+    }
+
+    /// Shares `metrics` with the rest of the server (SIP, RTP and guest counters).
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> ApiState {
+        self.metrics = metrics;
+        self
+    }
+
+    /// The metrics registry rendered by `GET /metrics`.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
+    }
+}

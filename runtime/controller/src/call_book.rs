@@ -1,0 +1,148 @@
+//! What one call keeps for its record while it runs: times, tags, variables,
+//! log lines, recordings and how it ended. Shared between the call's
+//! [`crate::sip_call::SipCall`] (which writes it) and the call task (which
+//! turns it into a [`CallRecord`] once the call is over).
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use parking_lot::Mutex;
+
+use crate::call_record::{CallRecord, Disposition, HangupSide};
+use crate::limits::{MAX_LOG_LINES, MAX_TAGS, MAX_VARS};
+
+/// The call's bookkeeping.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CallBook {
+    pub(crate) answered_at: Option<SystemTime>,
+    pub(crate) ended_at: Option<SystemTime>,
+    pub(crate) ended_by: Option<HangupSide>,
+    /// Final status we sent instead of answering.
+    pub(crate) rejected_with: Option<u16>,
+    pub(crate) tags: Vec<String>,
+    pub(crate) vars: Vec<(String, String)>,
+    pub(crate) log: Vec<String>,
+    pub(crate) recordings: Vec<String>,
+    pub(crate) failure: Option<String>,
+}
+
+/// A call's book, shared by the call and its task.
+pub(crate) type SharedBook = Arc<Mutex<CallBook>>;
+
+impl CallBook {
+    pub(crate) fn add_tag(&mut self, tag: String) {
+        if self.tags.len() < MAX_TAGS && !self.tags.contains(&tag) {
+            self.tags.push(tag);
+        }
+    }
+
+    pub(crate) fn set_var(&mut self, name: String, value: String) {
+        if let Some(slot) = self.vars.iter_mut().find(|(n, _)| *n == name) {
+            slot.1 = value;
+        } else if self.vars.len() < MAX_VARS {
+            self.vars.push((name, value));
+        }
+    }
+
+    pub(crate) fn get_var(&self, name: &str) -> Option<String> {
+        self.vars
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+    }
+
+    pub(crate) fn add_log(&mut self, line: String) {
+        if self.log.len() < MAX_LOG_LINES {
+            self.log.push(line);
+        }
+    }
+
+    /// Marks the end once; the first side to end the call wins.
+    pub(crate) fn end(&mut self, side: HangupSide) {
+        if self.ended_by.is_none() {
+            self.ended_by = Some(side);
+            self.ended_at = Some(SystemTime::now());
+        }
+    }
+
+    pub(crate) fn disposition(&self) -> Disposition {
+        match (self.answered_at, self.rejected_with, self.ended_by) {
+            (Some(_), _, _) => Disposition::Answered,
+            (None, Some(status), _) => Disposition::Rejected(status),
+            (None, None, _) => Disposition::Abandoned,
+        }
+    }
+}
+
+/// The identity of a call, fixed when the INVITE arrives.
+#[derive(Debug, Clone)]
+pub(crate) struct CallIdentity {
+    pub(crate) call_id: String,
+    pub(crate) tenant: String,
+    pub(crate) scenario: String,
+    pub(crate) from: String,
+    pub(crate) to: String,
+    pub(crate) dialed: String,
+    pub(crate) started_at: SystemTime,
+}
+
+impl CallIdentity {
+    /// The record of the finished call.
+    pub(crate) fn record(
+        &self,
+        book: &CallBook,
+        component_hash: String,
+        fallback: Option<String>,
+    ) -> CallRecord {
+        CallRecord {
+            call_id: self.call_id.clone(),
+            tenant: self.tenant.clone(),
+            scenario: self.scenario.clone(),
+            component_hash,
+            from: self.from.clone(),
+            to: self.to.clone(),
+            dialed: self.dialed.clone(),
+            started_at: self.started_at,
+            answered_at: book.answered_at,
+            ended_at: book.ended_at.unwrap_or_else(SystemTime::now),
+            disposition: book.disposition(),
+            hangup_side: book.ended_by.unwrap_or(HangupSide::Host),
+            tags: book.tags.clone(),
+            vars: book.vars.clone(),
+            log: book.log.clone(),
+            recordings: book.recordings.clone(),
+            failure: book.failure.clone(),
+            fallback,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_and_vars_are_bounded_and_deduplicated() {
+        let mut book = CallBook::default();
+        for i in 0..(MAX_TAGS * 2) {
+            book.add_tag(format!("t{i}"));
+            book.add_tag(format!("t{i}"));
+        }
+        assert_eq!(book.tags.len(), MAX_TAGS);
+        book.set_var("a".into(), "1".into());
+        book.set_var("a".into(), "2".into());
+        assert_eq!(book.get_var("a").as_deref(), Some("2"));
+        assert_eq!(book.vars.len(), 1);
+    }
+
+    #[test]
+    fn first_side_to_end_wins() {
+        let mut book = CallBook::default();
+        book.end(HangupSide::Caller);
+        book.end(HangupSide::Host);
+        assert_eq!(book.ended_by, Some(HangupSide::Caller));
+        assert_eq!(book.disposition(), Disposition::Abandoned);
+        book.answered_at = Some(SystemTime::now());
+        assert_eq!(book.disposition(), Disposition::Answered);
+    }
+}

@@ -1,0 +1,64 @@
+//! The record of one finished call, shaped like a CDR; the store consumes it later.
+
+use std::time::SystemTime;
+
+/// How a call ended, from the caller's point of view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Disposition {
+    /// The call was answered.
+    Answered,
+    /// The caller gave up (CANCEL) before an answer.
+    Abandoned,
+    /// The host refused the call before answering, with this SIP status.
+    Rejected(u16),
+}
+
+/// Who ended the call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HangupSide {
+    /// The caller: BYE, CANCEL, or a 2xx never acknowledged.
+    Caller,
+    /// The host: the scenario, the fallback, or the controller after the scenario returned.
+    Host,
+}
+
+/// One finished call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallRecord {
+    /// Our call id (the inbound leg's Call-ID).
+    pub call_id: String,
+    /// The tenant that owns the dialed number.
+    pub tenant: String,
+    /// The scenario that ran.
+    pub scenario: String,
+    /// Content hash of the component version that ran.
+    pub component_hash: String,
+    /// Caller number.
+    pub from: String,
+    /// Callee as in the To header.
+    pub to: String,
+    /// The tenant number that was dialed.
+    pub dialed: String,
+    /// When the INVITE arrived.
+    pub started_at: SystemTime,
+    /// When the call was answered.
+    pub answered_at: Option<SystemTime>,
+    /// When the call ended.
+    pub ended_at: SystemTime,
+    /// How it ended.
+    pub disposition: Disposition,
+    /// Who ended it.
+    pub hangup_side: HangupSide,
+    /// Labels the scenario set.
+    pub tags: Vec<String>,
+    /// Variables the scenario set, in order.
+    pub vars: Vec<(String, String)>,
+    /// The scenario's log lines (bounded).
+    pub log: Vec<String>,
+    /// Ids of recordings made on the call.
+    pub recordings: Vec<String>,
+    /// Why the guest failed (`kind: message`), when it did.
+    pub failure: Option<String>,
+    /// What the fallback achieved, when it ran.
+    pub fallback: Option<String>,
+}

@@ -1,0 +1,66 @@
+//! One call's task: runs the scenario (and its fallback), makes sure the call
+//! ends, and sends its record to the sink.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use tokio::sync::OwnedSemaphorePermit;
+use wasmphony_engine::api::HangupCause;
+use wasmphony_engine::{CallControl, CompiledScenario, Fallback, FallbackOutcome, TenantServices};
+
+use crate::call_book::{CallIdentity, SharedBook};
+use crate::controller::Controller;
+use crate::live_calls::LiveGuard;
+
+/// Everything the call task needs besides the call itself.
+pub(crate) struct CallTask {
+    pub(crate) identity: CallIdentity,
+    pub(crate) book: SharedBook,
+    /// Keeps the call in the live table while the task runs.
+    pub(crate) guard: Option<LiveGuard>,
+    pub(crate) scenario: Arc<CompiledScenario>,
+    pub(crate) services: Arc<dyn TenantServices>,
+    pub(crate) config_json: Arc<str>,
+    pub(crate) fallback: Fallback,
+    /// The call's capacity slot, released when the task ends.
+    pub(crate) slot: OwnedSemaphorePermit,
+}
+
+pub(crate) async fn run_call_task(
+    controller: Arc<Controller>,
+    task: CallTask,
+    call: Box<dyn CallControl>,
+) {
+    let host = controller.registry.host().clone();
+    let run = host
+        .run_call(
+            &task.identity.tenant,
+            &task.scenario,
+            call,
+            task.services.clone(),
+            task.config_json.clone(),
+            &task.fallback,
+        )
+        .await;
+    let mut call = run.call;
+    // A scenario that returned without hanging up leaves the call to us.
+    call.hangup(HangupCause::Normal).await;
+    drop(call);
+    let fallback = run.fallback.map(|outcome| match outcome {
+        FallbackOutcome::Served => format!("{:?}: served", task.fallback),
+        FallbackOutcome::Failed(error) => format!("{:?}: failed ({})", task.fallback, error.kind()),
+    });
+    let record = {
+        let mut book = task.book.lock();
+        if let Some(failure) = &run.failure {
+            book.failure = Some(format!("{}: {failure}", failure.kind()));
+        }
+        task.identity
+            .record(&book, run.component_hash.to_string(), fallback)
+    };
+    if controller.records.try_send(record).is_err() {
+        controller.dropped_records.fetch_add(1, Ordering::Relaxed);
+    }
+    drop(task.guard);
+    drop(task.slot);
+}

@@ -1,0 +1,71 @@
+//! What every call of one controller shares: the SIP endpoint, the RTP port
+//! range, where recordings go, and how outbound legs are reached.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+
+use wasmphony_media::net::PortAllocator;
+use wasmphony_sip::endpoint::Endpoint;
+
+use crate::live_calls::LiveCalls;
+
+/// Settings of a [`crate::Controller`].
+#[derive(Debug, Clone)]
+pub struct ControllerConfig {
+    /// Address written into our SDP and where RTP sockets bind.
+    pub media_ip: IpAddr,
+    /// The RTP port range (one pair per leg).
+    pub ports: PortAllocator,
+    /// Recordings are written under `data_dir/recordings/<tenant>/`.
+    pub data_dir: PathBuf,
+    /// Most calls alive at once; INVITEs beyond get `503`.
+    pub max_calls: usize,
+    /// Capacity of the call-record channel.
+    pub record_sink: usize,
+    /// Tenants' offset from UTC in minutes (one zone for now).
+    pub utc_offset_minutes: i32,
+    /// Where outbound calls to phone numbers go (`sip:<number>@gateway`) until
+    /// trunks exist; `None`: dialing a number is refused.
+    pub number_gateway: Option<SocketAddr>,
+}
+
+impl ControllerConfig {
+    /// Defaults around `media_ip`, `ports` and `data_dir`.
+    pub fn new(media_ip: IpAddr, ports: PortAllocator, data_dir: PathBuf) -> Self {
+        ControllerConfig {
+            media_ip,
+            ports,
+            data_dir,
+            max_calls: crate::limits::DEFAULT_MAX_CALLS,
+            record_sink: crate::limits::DEFAULT_RECORD_SINK,
+            utc_offset_minutes: 0,
+            number_gateway: None,
+        }
+    }
+}
+
+/// The shared context of calls (the config plus the endpoint).
+pub(crate) struct ControllerContext {
+    pub(crate) endpoint: Endpoint,
+    pub(crate) media_ip: IpAddr,
+    pub(crate) ports: PortAllocator,
+    pub(crate) data_dir: PathBuf,
+    pub(crate) utc_offset_minutes: i32,
+    pub(crate) number_gateway: Option<SocketAddr>,
+    /// Outbound legs in progress, so the callee's BYE finds its bridge.
+    pub(crate) legs: LiveCalls,
+}
+
+impl ControllerContext {
+    pub(crate) fn new(endpoint: Endpoint, config: &ControllerConfig) -> Self {
+        ControllerContext {
+            endpoint,
+            media_ip: config.media_ip,
+            ports: config.ports.clone(),
+            data_dir: config.data_dir.clone(),
+            utc_offset_minutes: config.utc_offset_minutes,
+            number_gateway: config.number_gateway,
+            legs: LiveCalls::default(),
+        }
+    }
+}

@@ -1,0 +1,137 @@
+//! The controller: owns the endpoint's channel of new requests, starts a call
+//! task per routed INVITE, and tells running calls when their caller leaves.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use parking_lot::RwLock;
+use tokio::sync::{Semaphore, mpsc};
+use wasmphony_engine::ScenarioRegistry;
+use wasmphony_media::dtmf::parse_info;
+use wasmphony_sip::dialog::DialogId;
+use wasmphony_sip::endpoint::{Endpoint, Incoming, ServerTransaction};
+use wasmphony_sip::message::{Method, Request, StatusCode};
+
+use crate::call_record::CallRecord;
+use crate::context::{ControllerConfig, ControllerContext};
+use crate::live_calls::{CallerGone, LiveCalls};
+use crate::route::RouteTable;
+
+/// Routes real SIP calls into scenarios.
+pub struct Controller {
+    pub(crate) context: Arc<ControllerContext>,
+    pub(crate) registry: Arc<ScenarioRegistry>,
+    pub(crate) routes: RwLock<Arc<RouteTable>>,
+    pub(crate) live: LiveCalls,
+    /// One permit per call slot ([`ControllerConfig::max_calls`]).
+    pub(crate) slots: Arc<Semaphore>,
+    pub(crate) records: mpsc::Sender<CallRecord>,
+    pub(crate) dropped_records: AtomicU64,
+}
+
+impl Controller {
+    /// A controller for calls arriving at `endpoint`; records of finished calls
+    /// come out of the returned channel.
+    pub fn new(
+        endpoint: Endpoint,
+        registry: Arc<ScenarioRegistry>,
+        routes: RouteTable,
+        config: &ControllerConfig,
+    ) -> (Arc<Controller>, mpsc::Receiver<CallRecord>) {
+        let (records, record_rx) = mpsc::channel(config.record_sink.max(1));
+        let controller = Controller {
+            context: Arc::new(ControllerContext::new(endpoint, config)),
+            registry,
+            routes: RwLock::new(Arc::new(routes)),
+            live: LiveCalls::default(),
+            slots: Arc::new(Semaphore::new(config.max_calls)),
+            records,
+            dropped_records: AtomicU64::new(0),
+        };
+        (Arc::new(controller), record_rx)
+    }
+
+    /// Replaces the route table; calls in progress keep their route.
+    pub fn set_routes(&self, routes: RouteTable) {
+        *self.routes.write() = Arc::new(routes);
+    }
+
+    /// Calls in progress.
+    pub fn live_calls(&self) -> usize {
+        self.live.len()
+    }
+
+    /// Call records dropped because the sink was full.
+    pub fn dropped_records(&self) -> u64 {
+        self.dropped_records.load(Ordering::Relaxed)
+    }
+
+    /// Serves requests until the endpoint's channel closes.
+    pub async fn run(self: Arc<Self>, mut incoming: mpsc::Receiver<Incoming>) {
+        while let Some(item) = incoming.recv().await {
+            match item {
+                Incoming::Request(transaction) => self.on_request(transaction).await,
+                // The endpoint matched it to our 2xx already; nothing else waits for it.
+                Incoming::Ack { .. } => {}
+                Incoming::AckTimeout { call_id } => {
+                    self.live.caller_gone(&call_id, None, CallerGone::NoAck);
+                }
+            }
+        }
+    }
+
+    async fn on_request(self: &Arc<Self>, mut transaction: ServerTransaction) {
+        let request = transaction.request();
+        let status = match request.method {
+            Method::Invite if request.head.to.tag().is_none() => {
+                self.on_invite(transaction).await;
+                return;
+            }
+            // Re-INVITEs (hold, session refresh) are not handled yet: the call goes on as it is.
+            Method::Invite => StatusCode::NOT_IMPLEMENTED,
+            Method::Bye => {
+                let gone = DialogId::for_incoming(request).is_some_and(|id| {
+                    let tag = Some(id.local_tag.as_str());
+                    self.live.caller_gone(&id.call_id, tag, CallerGone::Bye)
+                        || self
+                            .context
+                            .legs
+                            .caller_gone(&id.call_id, tag, CallerGone::Bye)
+                });
+                if gone {
+                    StatusCode::OK
+                } else {
+                    StatusCode::CALL_DOES_NOT_EXIST
+                }
+            }
+            Method::Info => self.on_info(request),
+            _ => StatusCode::NOT_IMPLEMENTED,
+        };
+        let response = transaction.response(status);
+        let _ = transaction.respond(response).await;
+    }
+
+    /// SIP INFO with a DTMF body (application/dtmf-relay or application/dtmf)
+    /// for a live call; other INFO packages are not supported (415).
+    fn on_info(&self, request: &Request) -> StatusCode {
+        let Some(id) = DialogId::for_incoming(request) else {
+            return StatusCode::CALL_DOES_NOT_EXIST;
+        };
+        let content_type = request.head.content_type().unwrap_or("");
+        let key = std::str::from_utf8(&request.body)
+            .ok()
+            .and_then(|body| parse_info(content_type, body));
+        let Some((digit, _)) = key else {
+            return StatusCode::UNSUPPORTED_MEDIA_TYPE;
+        };
+        if self.live.info_digit(&id.call_id, &id.local_tag, digit) {
+            StatusCode::OK
+        } else {
+            StatusCode::CALL_DOES_NOT_EXIST
+        }
+    }
+
+    pub(crate) fn route_table(&self) -> Arc<RouteTable> {
+        self.routes.read().clone()
+    }
+}

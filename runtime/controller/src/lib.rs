@@ -1,0 +1,33 @@
+//! The call controller: real SIP calls run scenario components.
+//!
+//! A [`Controller`] owns the SIP endpoint's channel of new requests. For each
+//! INVITE it resolves the dialed number to a tenant and route
+//! ([`RouteTable`]), picks the scenario version from the engine's
+//! [`wasmphony_engine::ScenarioRegistry`], negotiates media, and runs the
+//! scenario with [`wasmphony_engine::ScenarioHost::run_call`] on a
+//! `SipCall`: the engine's `CallControl` over a SIP dialog and a media leg.
+//! When the call ends, its [`CallRecord`] goes to a bounded sink.
+#![cfg_attr(test, allow(clippy::unwrap_used))] // tests may unwrap
+
+mod call_book;
+mod call_record;
+mod call_task;
+mod context;
+mod controller;
+mod inbound;
+mod limits;
+mod live_calls;
+mod local_time;
+mod outbound;
+mod prompts;
+mod refusal;
+mod route;
+mod sip_call;
+
+pub use call_record::{CallRecord, Disposition, HangupSide};
+pub use context::ControllerConfig;
+pub use controller::Controller;
+pub use limits::*;
+pub use local_time::local_time;
+pub use prompts::{BEEP_PROMPT, MAX_SILENCE, TTS_VOICE, playlist};
+pub use route::{Route, RouteTable, Tenant, normalise_number};

@@ -1,0 +1,9 @@
+//! Outbound legs: INVITEs placed through the endpoint's UAC to SIP URIs or,
+//! for phone numbers, to the configured gateway; ringing in parallel or in
+//! sequence; the answered leg comes back with its dialog and media.
+
+mod place;
+mod ring;
+
+pub(crate) use place::{AnsweredLeg, resolve_target, send_bye};
+pub(crate) use ring::{RingFailure, ring};

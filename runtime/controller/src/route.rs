@@ -1,0 +1,80 @@
+//! Dialed number -> tenant -> route: which scenario answers a number, with
+//! which configuration and fallback. A plain in-memory table built by the
+//! caller; the store will back it later.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use wasmphony_engine::{Fallback, TenantServices};
+use wasmphony_media::play::PromptLibrary;
+
+/// What answers one dialed number.
+#[derive(Clone)]
+pub struct Route {
+    /// The tenant that owns the number.
+    pub tenant: String,
+    /// The scenario's name in the [`wasmphony_engine::ScenarioRegistry`].
+    pub scenario: String,
+    /// The configuration the scenario reads (`host.config`).
+    pub config_json: Arc<str>,
+    /// What takes the caller when the scenario fails.
+    pub fallback: Fallback,
+}
+
+/// What a tenant's calls share: its data and its prompts.
+#[derive(Clone)]
+pub struct Tenant {
+    /// Contacts, records, callbacks (the store later; anything for now).
+    pub services: Arc<dyn TenantServices>,
+    /// The tenant's prompt library, with the built-in digit/number words.
+    pub prompts: Arc<PromptLibrary>,
+}
+
+/// Numbers and tenants known to the controller.
+#[derive(Clone, Default)]
+pub struct RouteTable {
+    numbers: HashMap<String, Route>,
+    tenants: HashMap<String, Tenant>,
+}
+
+impl RouteTable {
+    /// An empty table (every call gets `404`).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds or replaces a tenant.
+    pub fn add_tenant(&mut self, name: &str, tenant: Tenant) {
+        self.tenants.insert(name.to_string(), tenant);
+    }
+
+    /// Routes `number` (as dialed, normalised by [`normalise_number`]).
+    pub fn add_number(&mut self, number: &str, route: Route) {
+        self.numbers.insert(normalise_number(number), route);
+    }
+
+    /// The route of a dialed number and its tenant, when both are known.
+    pub fn resolve(&self, dialed: &str) -> Option<(&Route, &Tenant)> {
+        let route = self.numbers.get(&normalise_number(dialed))?;
+        let tenant = self.tenants.get(&route.tenant)?;
+        Some((route, tenant))
+    }
+}
+
+/// Strips visual separators so `+359 2 123-456` and `+3592123456` match.
+pub fn normalise_number(number: &str) -> String {
+    number
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')'))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn separators_do_not_matter() {
+        assert_eq!(normalise_number("+359 (2) 123-45.6"), "+3592123456");
+    }
+}

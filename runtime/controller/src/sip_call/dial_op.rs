@@ -1,0 +1,166 @@
+//! `dial`: ring outbound legs (parallel or sequential), then bridge the
+//! answered one to the caller until either side hangs up.
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+use wasmphony_engine::api::{CallError, DialOptions, DialOutcome, DialStrategy};
+use wasmphony_media::leg::{LegEvent, MediaLeg};
+
+use super::SipCall;
+use crate::limits::{MAX_DIAL_TARGETS, MAX_RING_SECONDS};
+use crate::live_calls::Registered;
+use crate::outbound::{AnsweredLeg, RingFailure, resolve_target, ring, send_bye};
+
+/// Ring time when the scenario gives none.
+const DEFAULT_RING_SECONDS: u32 = 30;
+
+impl SipCall {
+    pub(super) async fn dial_targets(
+        &mut self,
+        options: &DialOptions,
+    ) -> Result<DialOutcome, CallError> {
+        self.answer_call().await?;
+        if options.targets.is_empty() {
+            return Err(CallError::Invalid("dial needs at least one target".into()));
+        }
+        if options.targets.len() > MAX_DIAL_TARGETS {
+            return Err(CallError::Limit(format!(
+                "at most {MAX_DIAL_TARGETS} dial targets"
+            )));
+        }
+        let gateway = self.context.number_gateway;
+        let mut requests = Vec::with_capacity(options.targets.len());
+        for target in &options.targets {
+            requests.push(resolve_target(target, gateway)?);
+        }
+        let seconds = match options.ring_timeout_seconds {
+            0 => DEFAULT_RING_SECONDS,
+            n => n.min(MAX_RING_SECONDS),
+        };
+        let ring_time = Duration::from_secs(u64::from(seconds));
+        let caller_id = options
+            .caller_id
+            .clone()
+            .unwrap_or_else(|| self.info.from.clone());
+        let codec = self
+            .caller_format
+            .map(|f| f.codec)
+            .ok_or(CallError::Hangup)?;
+        // The caller hears silence while the targets ring (no ringback tone yet).
+        self.finish_play().await;
+        let context = self.context.clone();
+        let prompts = self.prompts.clone();
+        let outcome = match options.strategy {
+            DialStrategy::Parallel => {
+                ring(
+                    &context,
+                    &prompts,
+                    requests,
+                    &caller_id,
+                    codec,
+                    ring_time,
+                    &mut self.gone,
+                )
+                .await
+            }
+            DialStrategy::Sequential => {
+                let mut outcome = Err(RingFailure::NoAnswer);
+                let mut busy = false;
+                for request in requests {
+                    outcome = ring(
+                        &context,
+                        &prompts,
+                        vec![request],
+                        &caller_id,
+                        codec,
+                        ring_time,
+                        &mut self.gone,
+                    )
+                    .await;
+                    match &outcome {
+                        Ok(_) | Err(RingFailure::CallerGone) => break,
+                        Err(RingFailure::Busy) => busy = true,
+                        Err(_) => {}
+                    }
+                }
+                match outcome {
+                    Err(RingFailure::NoAnswer | RingFailure::Failed(_)) if busy => {
+                        Err(RingFailure::Busy)
+                    }
+                    other => other,
+                }
+            }
+        };
+        match outcome {
+            Ok(answered) => self.bridge(answered).await,
+            Err(RingFailure::CallerGone) => Err(self.caller_left()),
+            Err(RingFailure::Busy) => Err(CallError::Busy),
+            Err(RingFailure::NoAnswer) => Err(CallError::NoAnswer),
+            Err(RingFailure::Failed(error)) => Err(error),
+        }
+    }
+
+    /// Connects the caller and the answered leg until either hangs up.
+    async fn bridge(&mut self, answered: AnsweredLeg) -> Result<DialOutcome, CallError> {
+        let AnsweredLeg {
+            mut dialog,
+            target,
+            label,
+            session,
+            config,
+        } = answered;
+        let endpoint = self.context.endpoint.clone();
+        let Some(Registered {
+            guard: _leg_guard,
+            gone: mut callee_gone,
+            ..
+        }) = self
+            .context
+            .legs
+            .insert(&dialog.id.call_id, &dialog.id.local_tag)
+        else {
+            send_bye(&endpoint, &mut dialog, target).await;
+            return Err(CallError::Rejected(
+                "outbound leg reused a live Call-ID".into(),
+            ));
+        };
+        let mut callee = MediaLeg::spawn(session, config);
+        let Some(caller) = self.leg.as_mut() else {
+            send_bye(&endpoint, &mut dialog, target).await;
+            return Err(CallError::Hangup);
+        };
+        let linked = caller.bridge_to(Some(&callee)).await.is_ok()
+            && callee.bridge_to(Some(caller)).await.is_ok();
+        let started = Instant::now();
+        let caller_hung_up = linked
+            && loop {
+                tokio::select! {
+                    biased;
+                    _ = self.gone.wait_for(Option::is_some) => break true,
+                    _ = callee_gone.wait_for(Option::is_some) => break false,
+                    event = callee.next_event() => {
+                        if matches!(event, None | Some(LegEvent::Failed(_))) { break false }
+                    }
+                    event = caller.next_event() => {
+                        if matches!(event, None | Some(LegEvent::Failed(_))) { break true }
+                    }
+                }
+            };
+        let talk_seconds = u32::try_from(started.elapsed().as_secs()).unwrap_or(u32::MAX);
+        if callee_gone.borrow().is_none() {
+            send_bye(&endpoint, &mut dialog, target).await;
+        }
+        drop(callee);
+        if caller_hung_up || !linked {
+            self.caller_left();
+        } else if let Some(caller) = self.leg.as_ref() {
+            let _ = caller.bridge_to(None).await;
+        }
+        Ok(DialOutcome {
+            answered_by: label,
+            talk_seconds,
+            caller_hung_up,
+        })
+    }
+}

@@ -1,0 +1,118 @@
+//! `record`: the caller's audio into a crash-safe WAV under the data directory.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use tokio::time::Instant;
+use wasmphony_engine::api::{CallError, Prompt, RecordOptions};
+use wasmphony_media::dtmf::Digit;
+
+use super::SipCall;
+use super::wake::Wake;
+use crate::limits::{MAX_RECORD_SECONDS, MAX_RECORDINGS_PER_CALL};
+
+impl SipCall {
+    /// Records until the time limit, a terminator key, or the caller hanging
+    /// up (the message is kept). Returns the recording id. Silence detection
+    /// (`silence_seconds`) is not applied yet.
+    pub(super) async fn record_caller(
+        &mut self,
+        options: &RecordOptions,
+    ) -> Result<String, CallError> {
+        self.answer_call().await?;
+        if self.recordings >= MAX_RECORDINGS_PER_CALL {
+            return Err(CallError::Limit(format!(
+                "{MAX_RECORDINGS_PER_CALL} recordings per call"
+            )));
+        }
+        if options.beep {
+            self.play_prompts(&[Prompt::Beep], false).await?;
+        }
+        self.recordings += 1;
+        let id = format!("{}-{}", file_safe(&self.info.id), self.recordings);
+        let path = self.recording_path(&id);
+        let file = open(&path).map_err(|e| CallError::Rejected(format!("recording file: {e}")))?;
+        let leg = self.leg.as_ref().ok_or(CallError::Hangup)?;
+        leg.start_recording(file)
+            .await
+            .map_err(|e| CallError::Rejected(e.to_string()))?;
+        self.book.lock().recordings.push(id.clone());
+        let seconds = match options.max_seconds {
+            0 => MAX_RECORD_SECONDS,
+            n => n.min(MAX_RECORD_SECONDS),
+        };
+        let until = Instant::now() + Duration::from_secs(u64::from(seconds));
+        let terminators: Vec<Digit> = options
+            .terminators
+            .chars()
+            .filter_map(Digit::from_char)
+            .collect();
+        loop {
+            match self.next_wake(Some(until)).await {
+                Wake::Digit(key) if terminators.contains(&key) => break,
+                Wake::Digit(_) | Wake::PlayEnded => {}
+                Wake::Deadline => break,
+                Wake::Gone => {
+                    // Dropping the leg finishes the file: the message is kept.
+                    self.caller_left();
+                    return Ok(id);
+                }
+            }
+        }
+        if let Some(leg) = self.leg.as_ref() {
+            leg.stop_recording()
+                .await
+                .map_err(|e| CallError::Rejected(e.to_string()))?;
+        }
+        Ok(id)
+    }
+
+    fn recording_path(&self, id: &str) -> PathBuf {
+        self.context
+            .data_dir
+            .join("recordings")
+            .join(file_safe(&self.info.tenant))
+            .join(format!("{id}.wav"))
+    }
+}
+
+fn open(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::File::options()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(path)
+}
+
+/// Longest piece of a peer-chosen value used in a file name.
+const MAX_FILE_PART: usize = 64;
+
+/// A peer-controlled value (the Call-ID) made safe as a file name part.
+pub(crate) fn file_safe(value: &str) -> String {
+    value
+        .chars()
+        .take(MAX_FILE_PART)
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::file_safe;
+
+    #[test]
+    fn peer_values_cannot_escape_the_directory() {
+        assert_eq!(file_safe("../../etc/passwd"), "______etc_passwd");
+        assert_eq!(file_safe(&"a".repeat(500)).len(), 64);
+    }
+}

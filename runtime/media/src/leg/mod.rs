@@ -1,0 +1,249 @@
+//! A call leg's media as one tokio task: the call controller sends it
+//! commands (play, stop, send keys, record, bridge) and receives events
+//! (keys, playback ended). The task owns the leg's RTP session and every
+//! sans-IO core, so nothing is shared and nothing is locked.
+//!
+//! Every 20 ms tick the leg sends exactly one packet — a DTMF event, the
+//! player's frame, or silence — so the peer hears a steady 50 packets per
+//! second; while bridged by relay, the other leg's packets take that place.
+
+mod task;
+
+use crate::bridge::LegFormat;
+use crate::dtmf::Digit;
+use crate::net::RtpSession;
+use crate::play::player::PlayError;
+use crate::play::{PlayEnd, PlayItem, Prompt};
+use crate::record::RecordError;
+use crate::rtp::stats::MediaCounters;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+
+/// Commands waiting for the leg task.
+pub const COMMAND_QUEUE: usize = 16;
+/// Events waiting for the controller; beyond this, events are dropped and counted.
+pub const EVENT_QUEUE: usize = 64;
+/// Packets from the other leg of a bridge waiting to be relayed (≈0.6 s of audio).
+pub const RELAY_QUEUE: usize = 32;
+
+/// How the leg was negotiated.
+#[derive(Debug, Clone)]
+pub struct LegConfig {
+    /// Codec and payload types on this leg.
+    pub format: LegFormat,
+    /// The peer's RTP address from its SDP.
+    pub remote: Option<SocketAddr>,
+    /// Run the in-band detector (the peer negotiated no telephone-event).
+    pub inband_dtmf: bool,
+    /// The prompt library's one-frame silence.
+    pub silence: Arc<Prompt>,
+}
+
+/// Where a key came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DigitSource {
+    /// RFC 4733 telephone-event.
+    Rfc4733,
+    /// Detected in the audio.
+    Inband,
+    /// A SIP INFO body, handed over by the controller.
+    SipInfo,
+}
+
+/// What a leg reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LegEvent {
+    /// A key press.
+    Digit(Digit, DigitSource),
+    /// The playlist ended (completed, or stopped by barge-in or command).
+    PlayEnded(PlayEnd),
+    /// The leg stopped (socket failure); the call should end.
+    Failed(String),
+}
+
+/// The other leg of a bridge, as seen by this one.
+#[derive(Debug, Clone)]
+pub struct RelayTarget {
+    sender: mpsc::Sender<RelayPacket>,
+    format: LegFormat,
+}
+
+impl RelayTarget {
+    /// The codec and payload types of the leg behind this target.
+    pub fn format(&self) -> LegFormat {
+        self.format
+    }
+}
+
+/// An RTP datagram handed from one leg to the other.
+#[derive(Debug)]
+struct RelayPacket {
+    datagram: Vec<u8>,
+    source: LegFormat,
+}
+
+enum LegCommand {
+    Play {
+        items: Vec<PlayItem>,
+        looped: bool,
+        barge_in: bool,
+        reply: oneshot::Sender<Result<(), PlayError>>,
+    },
+    StopPlay,
+    SendDigits {
+        digits: Vec<Digit>,
+        duration: Duration,
+    },
+    StartRecording {
+        file: std::fs::File,
+        reply: oneshot::Sender<Result<(), RecordError>>,
+    },
+    StopRecording {
+        reply: oneshot::Sender<Result<(), RecordError>>,
+    },
+    Bridge(Option<RelayTarget>),
+    Renegotiated {
+        remote: Option<SocketAddr>,
+        sending: bool,
+    },
+    InjectDigit(Digit),
+}
+
+/// Why a command did not reach the leg.
+#[derive(Debug, thiserror::Error)]
+pub enum LegError {
+    /// The leg task has ended.
+    #[error("media leg has ended")]
+    Gone,
+    /// The playlist was refused.
+    #[error(transparent)]
+    Play(#[from] PlayError),
+    /// Recording failed.
+    #[error(transparent)]
+    Record(#[from] RecordError),
+}
+
+/// The controller's handle on a running leg; dropping it ends the leg
+/// (and finishes its recording).
+#[derive(Debug)]
+pub struct MediaLeg {
+    commands: mpsc::Sender<LegCommand>,
+    events: mpsc::Receiver<LegEvent>,
+    relay_target: RelayTarget,
+    counters: Arc<MediaCounters>,
+}
+
+impl MediaLeg {
+    /// Starts the leg's task on `session` (signalling has completed now).
+    pub fn spawn(mut session: RtpSession, config: LegConfig) -> Self {
+        session.on_signalling(config.remote, std::time::Instant::now());
+        let (commands, command_rx) = mpsc::channel(COMMAND_QUEUE);
+        let (event_tx, events) = mpsc::channel(EVENT_QUEUE);
+        let (relay_tx, relay_rx) = mpsc::channel(RELAY_QUEUE);
+        let counters = session.counters();
+        let relay_target = RelayTarget {
+            sender: relay_tx,
+            format: config.format,
+        };
+        tokio::spawn(task::run(session, config, command_rx, event_tx, relay_rx));
+        Self {
+            commands,
+            events,
+            relay_target,
+            counters,
+        }
+    }
+
+    /// Plays `items` (looped for music on hold); a key stops it when `barge_in`.
+    /// Returns once playback started; [`LegEvent::PlayEnded`] follows.
+    pub async fn play(
+        &self,
+        items: Vec<PlayItem>,
+        looped: bool,
+        barge_in: bool,
+    ) -> Result<(), LegError> {
+        let (reply, result) = oneshot::channel();
+        self.send(LegCommand::Play {
+            items,
+            looped,
+            barge_in,
+            reply,
+        })
+        .await?;
+        Ok(result.await.map_err(|_| LegError::Gone)??)
+    }
+
+    /// Stops playback.
+    pub async fn stop_play(&self) -> Result<(), LegError> {
+        self.send(LegCommand::StopPlay).await
+    }
+
+    /// Sends keys as RFC 4733 events, each held for `duration`.
+    pub async fn send_digits(
+        &self,
+        digits: Vec<Digit>,
+        duration: Duration,
+    ) -> Result<(), LegError> {
+        self.send(LegCommand::SendDigits { digits, duration }).await
+    }
+
+    /// Starts recording into `file` (caller left, what the caller hears right).
+    pub async fn start_recording(&self, file: std::fs::File) -> Result<(), LegError> {
+        let (reply, result) = oneshot::channel();
+        self.send(LegCommand::StartRecording { file, reply })
+            .await?;
+        Ok(result.await.map_err(|_| LegError::Gone)??)
+    }
+
+    /// Finishes the recording.
+    pub async fn stop_recording(&self) -> Result<(), LegError> {
+        let (reply, result) = oneshot::channel();
+        self.send(LegCommand::StopRecording { reply }).await?;
+        Ok(result.await.map_err(|_| LegError::Gone)??)
+    }
+
+    /// Sends this leg's incoming audio to `other` (call on both legs to bridge
+    /// both ways); `None` ends the bridge.
+    pub async fn bridge_to(&self, other: Option<&MediaLeg>) -> Result<(), LegError> {
+        self.send(LegCommand::Bridge(other.map(|o| o.relay_target.clone())))
+            .await
+    }
+
+    /// A new offer/answer completed (re-INVITE): `remote` is the peer's new
+    /// address (the latch re-opens for it) and `sending` whether our direction
+    /// still sends (false on hold: sendonly peer, recvonly or inactive for us).
+    /// While not sending, timestamps keep following the clock.
+    pub async fn renegotiated(
+        &self,
+        remote: Option<SocketAddr>,
+        sending: bool,
+    ) -> Result<(), LegError> {
+        self.send(LegCommand::Renegotiated { remote, sending })
+            .await
+    }
+
+    /// A key the controller received out of band (SIP INFO): reported and
+    /// barging in exactly like a key received on the media path.
+    pub async fn inject_digit(&self, digit: Digit) -> Result<(), LegError> {
+        self.send(LegCommand::InjectDigit(digit)).await
+    }
+
+    /// The next event; `None` once the leg has ended.
+    pub async fn next_event(&mut self) -> Option<LegEvent> {
+        self.events.recv().await
+    }
+
+    /// The leg's packet counters.
+    pub fn counters(&self) -> Arc<MediaCounters> {
+        Arc::clone(&self.counters)
+    }
+
+    async fn send(&self, command: LegCommand) -> Result<(), LegError> {
+        self.commands
+            .send(command)
+            .await
+            .map_err(|_| LegError::Gone)
+    }
+}

@@ -1,0 +1,146 @@
+//! `wasmphony serve` (the default command): start the server and run until interrupted.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use crate::server::{DEMO_NUMBERS, DEMO_TENANT, HttpApi, Server, ServerConfig};
+
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// Where the SQLite database and the compiled-component cache live.
+    #[arg(long, default_value = "data", env = "WASMPHONY_DATA_DIR")]
+    pub(crate) data_dir: PathBuf,
+    /// Database URL (`sqlite:FILE` or `postgres://…`); default: a SQLite file in the data dir.
+    #[arg(long, env = "WASMPHONY_DATABASE_URL")]
+    pub(crate) database: Option<String>,
+    /// This node's name on the calls it handles (nodes sharing PostgreSQL need distinct names).
+    #[arg(long, default_value = "node-1", env = "WASMPHONY_NODE")]
+    pub(crate) node: String,
+    /// Where the HTTP API listens (port 0: any free port; the banner shows it).
+    #[arg(long, default_value = "127.0.0.1:8080", env = "WASMPHONY_HTTP")]
+    pub(crate) http: SocketAddr,
+    /// The platform administrator's API key; a random one is generated and printed when absent.
+    #[arg(long, env = "WASMPHONY_ADMIN_KEY", hide_env_values = true)]
+    pub(crate) admin_key: Option<String>,
+    /// Do not create the demo tenant on an empty database.
+    #[arg(long)]
+    pub(crate) no_demo: bool,
+    /// Start, report what was loaded, and exit (for checks and scripts).
+    #[arg(long)]
+    pub(crate) check: bool,
+    /// Log more (-v info, -vv debug, -vvv trace).
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub(crate) verbose: u8,
+}
+
+impl ServeArgs {
+    /// `serve` with no flags, as `wasmphony` alone runs it (environment variables apply).
+    pub(crate) fn parse_defaults() -> ServeArgs {
+        #[derive(clap::Parser)]
+        struct ServeOnly {
+            #[command(flatten)]
+            args: ServeArgs,
+        }
+        <ServeOnly as clap::Parser>::parse_from(["wasmphony"]).args
+    }
+}
+
+pub(crate) fn run(args: ServeArgs) -> ExitCode {
+    crate::cli::logging::init(args.verbose.max(1));
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("wasmphony: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(serve(args))
+}
+
+async fn serve(args: ServeArgs) -> ExitCode {
+    let config = ServerConfig {
+        data_dir: args.data_dir,
+        database_url: args.database,
+        node: args.node,
+        seed_demo: !args.no_demo,
+    };
+    let server = match Server::boot(&config).await {
+        Ok(server) => server,
+        Err(err) => {
+            eprintln!("wasmphony: cannot start: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    print_banner(&server);
+    if args.check {
+        return if server.components.refused.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE };
+    }
+    let admin_key = match args.admin_key {
+        Some(key) => key,
+        None => match wasmphony_api::generate_key() {
+            Ok(key) => key.secret,
+            Err(err) => {
+                eprintln!("wasmphony: cannot generate an admin key: {err}");
+                return ExitCode::FAILURE;
+            }
+        },
+    };
+    let api = match HttpApi::bind(&server, args.http, &admin_key).await {
+        Ok(api) => api,
+        Err(err) => {
+            eprintln!("wasmphony: cannot listen on {} for the HTTP API: {err}", args.http);
+            return ExitCode::FAILURE;
+        }
+    };
+    match api.local_addr() {
+        Ok(addr) => println!("  HTTP API:   http://{addr}/api/v1 (OpenAPI: /api/v1/openapi.json, metrics: /metrics)"),
+        Err(err) => println!("  HTTP API:   listening ({err})"),
+    }
+    println!("  admin key:  {admin_key}");
+    println!("ready; Ctrl-C stops");
+    let stopped = api
+        .serve(async {
+            // An error here means no signal handler could be installed: serve until killed.
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        })
+        .await;
+    server.store.close().await;
+    match stopped {
+        Ok(()) => {
+            println!("wasmphony: stopped");
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("wasmphony: the HTTP API stopped: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn print_banner(server: &Server) {
+    println!("wasmphony is up");
+    println!("  database:   {}", server.database_url);
+    if server.closed_interrupted > 0 {
+        println!("  closed {} call(s) cut by the last stop as interrupted", server.closed_interrupted);
+    }
+    println!(
+        "  scenarios:  {} component version(s) loaded{}",
+        server.components.registered,
+        if server.seeded_demo { " (demo tenant created)" } else { "" }
+    );
+    for refused in &server.components.refused {
+        println!("  refused:    {refused}");
+    }
+    let demo = server.registry.names(DEMO_TENANT);
+    if !demo.is_empty() {
+        println!("  tenant {DEMO_TENANT}: {}", demo.join(", "));
+        for (number, scenario) in DEMO_NUMBERS {
+            println!("    {number} -> {scenario}");
+        }
+    }
+}

@@ -1,0 +1,119 @@
+//! The demo tenant: what `cargo run --release` serves on a fresh database — a restaurant
+//! chain with one number per shipped inbound scenario, its staff, its queues, and the shipped
+//! components stored as version 1.
+
+use wasmphony_engine::ContentHash;
+use wasmphony_store::{
+    ComponentSource, Fallback, NewComponentVersion, NewTenant, QueueSpec, QueueStrategy, Role,
+    RouteSpec, Store, StoreError, UnixMs, UserSpec,
+};
+
+use super::BootError;
+
+/// The demo tenant's slug.
+pub(crate) const DEMO_TENANT: &str = "demo";
+
+/// The demo tenant's numbers and the shipped scenario each one runs.
+pub(crate) const DEMO_NUMBERS: [(&str, &str); 3] = [
+    ("+35924001000", "ivr-menu"),
+    ("+35924002000", "branch-router"),
+    ("+35924003000", "voice-order"),
+];
+
+/// Staff: extension, name, department.
+const DEMO_STAFF: [(&str, &str, &str); 5] = [
+    ("101", "Maria (bookings)", "bookings"),
+    ("102", "Georgi (delivery)", "delivery"),
+    ("103", "Elena (banquets)", "banquets"),
+    ("104", "Petar (reception)", "reception"),
+    ("105", "Director", "management"),
+];
+
+/// Queues the shipped scenarios' default configurations name.
+const DEMO_QUEUES: [&str; 4] = ["bookings", "delivery", "banquets", "reception"];
+
+/// Creates the demo tenant when the database has no tenant yet; returns whether it did.
+pub(super) async fn seed_if_empty(store: &Store) -> Result<bool, BootError> {
+    if !store.list_tenants().await?.is_empty() {
+        return Ok(false);
+    }
+    let tenant = store
+        .create_tenant(&NewTenant {
+            slug: DEMO_TENANT.into(),
+            name: "Demo restaurant chain".into(),
+            country_code: "359".into(),
+        })
+        .await?
+        .id;
+    for (extension, name, department) in DEMO_STAFF {
+        store
+            .create_user(
+                tenant,
+                &UserSpec {
+                    extension: extension.into(),
+                    name: name.into(),
+                    department: Some(department.into()),
+                    role: if extension == "105" { Role::Admin } else { Role::Agent },
+                    skills: Vec::new(),
+                    password_hash: None,
+                    devices: Vec::new(),
+                },
+            )
+            .await?;
+    }
+    for queue in DEMO_QUEUES {
+        store
+            .create_queue(
+                tenant,
+                &QueueSpec {
+                    name: queue.into(),
+                    strategy: QueueStrategy::LongestIdle,
+                    max_wait_ms: 180_000,
+                    max_length: 50,
+                    overflow: Some(Fallback::Voicemail),
+                },
+            )
+            .await?;
+    }
+    let now = UnixMs::now();
+    for shipped in wasmphony_scenarios::shipped() {
+        let version = NewComponentVersion {
+            hash: ContentHash::of(shipped.bytes).to_hex(),
+            world: world_name(shipped.world).into(),
+            source: ComponentSource::Bytes(shipped.bytes.to_vec()),
+            size_bytes: shipped.bytes.len() as u64,
+        };
+        let stored = store.add_component_version(tenant, shipped.name, &version, now).await?;
+        store.activate_component_version(tenant, shipped.name, stored.version).await?;
+    }
+    for (number, scenario) in DEMO_NUMBERS {
+        let shipped = wasmphony_scenarios::by_name(scenario)
+            .ok_or_else(|| BootError::Demo(format!("{scenario} is not shipped")))?;
+        let config: serde_json::Value = serde_json::from_str(shipped.default_config)
+            .map_err(|e| BootError::Demo(format!("{scenario}'s default configuration: {e}")))?;
+        store.add_number(tenant, number, Some(scenario)).await?;
+        store
+            .create_route(
+                tenant,
+                &RouteSpec {
+                    number: number.into(),
+                    scenario: scenario.into(),
+                    config,
+                    fallback: Some(Fallback::Queue { name: "reception".into() }),
+                    working_hours: None,
+                },
+                now,
+            )
+            .await
+            .map_err(|e: StoreError| BootError::Demo(format!("route for {number}: {e}")))?;
+    }
+    Ok(true)
+}
+
+/// The world name stored with a component version.
+pub(crate) fn world_name(world: wasmphony_scenarios::World) -> &'static str {
+    match world {
+        wasmphony_scenarios::World::InboundCall => "inbound-call",
+        wasmphony_scenarios::World::OutboundCall => "outbound-call",
+    }
+}

@@ -1,0 +1,47 @@
+//! The HTTP API listener: the `wasmphony-api` router over this server's store and registry.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use wasmphony_api::{ApiState, Metrics};
+
+use super::Server;
+
+/// A bound API listener, not yet serving.
+pub(crate) struct HttpApi {
+    listener: TcpListener,
+    state: ApiState,
+}
+
+impl HttpApi {
+    /// Binds `addr` (port 0 picks a free port) for `server`'s API; `admin_key` is the
+    /// platform administrator's bearer key.
+    pub(crate) async fn bind(
+        server: &Server,
+        addr: SocketAddr,
+        admin_key: &str,
+    ) -> std::io::Result<HttpApi> {
+        let listener = TcpListener::bind(addr).await?;
+        let state = ApiState::new(server.store.clone(), server.registry.clone())
+            .with_admin_key(admin_key)
+            .with_recordings_dir(server.data_dir.join("recordings"))
+            .with_metrics(Arc::new(Metrics::new()));
+        Ok(HttpApi { listener, state })
+    }
+
+    /// The address actually bound.
+    pub(crate) fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `shutdown` completes.
+    pub(crate) async fn serve(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        axum::serve(self.listener, wasmphony_api::router(self.state))
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+}

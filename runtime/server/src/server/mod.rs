@@ -1,0 +1,92 @@
+//! The server: the store, the scenario host and its registry, assembled at start-up.
+//!
+//! Start-up order matters: the store first (calls cut by a crash are closed before anything
+//! new starts), then the demo tenant on an empty database, then every tenant's component
+//! versions into the registry, so the first call already finds its scenario.
+
+mod demo;
+mod http;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use wasmphony_api::RestoreReport;
+use wasmphony_engine::{HostConfig, ScenarioHost, ScenarioRegistry};
+use wasmphony_store::{Store, UnixMs};
+
+pub(crate) use http::HttpApi;
+pub(crate) use demo::{DEMO_NUMBERS, DEMO_TENANT};
+
+/// Where the server keeps its state and how it reaches its database.
+#[derive(Debug, Clone)]
+pub(crate) struct ServerConfig {
+    /// Data directory: the SQLite file (by default) and the compiled-artifact cache.
+    pub(crate) data_dir: PathBuf,
+    /// `sqlite:…` or `postgres://…`; default: `sqlite:<data_dir>/wasmphony.db`.
+    pub(crate) database_url: Option<String>,
+    /// This node's name on the calls it opens (several nodes may share PostgreSQL).
+    pub(crate) node: String,
+    /// Whether to create the demo tenant when the database has no tenant at all.
+    pub(crate) seed_demo: bool,
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum BootError {
+    #[error("cannot create the data directory {path}: {source}")]
+    DataDir { path: PathBuf, source: std::io::Error },
+    #[error("storage: {0}")]
+    Store(#[from] wasmphony_store::StoreError),
+    #[error("scenario host: {0}")]
+    Host(#[from] wasmphony_engine::HostError),
+    #[error("demo tenant: {0}")]
+    Demo(String),
+    #[error("loading the stored components: {0}")]
+    Restore(#[from] wasmphony_api::RestoreError),
+}
+
+/// A started server's parts.
+pub(crate) struct Server {
+    pub(crate) store: Store,
+    pub(crate) registry: Arc<ScenarioRegistry>,
+    pub(crate) database_url: String,
+    pub(crate) closed_interrupted: u64,
+    pub(crate) seeded_demo: bool,
+    pub(crate) components: RestoreReport,
+    pub(crate) data_dir: PathBuf,
+}
+
+impl Server {
+    /// Opens the store, closes calls cut by a crash, seeds the demo tenant when asked and
+    /// the database is empty, and loads every component version into the registry.
+    pub(crate) async fn boot(config: &ServerConfig) -> Result<Server, BootError> {
+        std::fs::create_dir_all(&config.data_dir).map_err(|source| BootError::DataDir {
+            path: config.data_dir.clone(),
+            source,
+        })?;
+        let database_url = match &config.database_url {
+            Some(url) => url.clone(),
+            None => format!("sqlite:{}", config.data_dir.join("wasmphony.db").display()),
+        };
+        let store = Store::connect(&database_url).await?.for_node(&config.node);
+        let closed_interrupted = store.close_interrupted(UnixMs::now()).await?;
+
+        let seeded_demo = config.seed_demo && demo::seed_if_empty(&store).await?;
+
+        let host = ScenarioHost::new(HostConfig {
+            cache_dir: Some(config.data_dir.join("artifacts")),
+            ..HostConfig::default()
+        })?;
+        let registry = Arc::new(ScenarioRegistry::new(host));
+        let components = wasmphony_api::restore_registry(&store, &registry).await?;
+        Ok(Server {
+            store,
+            registry,
+            database_url,
+            closed_interrupted,
+            seeded_demo,
+            components,
+            data_dir: config.data_dir.clone(),
+        })
+    }
+}

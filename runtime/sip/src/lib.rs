@@ -1,0 +1,17 @@
+//! SIP signalling for wasmphony: messages, transactions, transports, an endpoint for a call
+//! controller, dialogs, digest authentication and a registrar.
+//!
+//! Layers, bottom up: [`message`] (parse/serialise, framing) → [`transaction`] (sans-IO RFC 3261
+//! §17 state machines told the time) → [`transport`] (tokio UDP/TCP) → [`endpoint`] (the tokio
+//! shell a call controller uses) → [`dialog`] (sans-IO dialog state). [`auth`] and
+//! [`registrar`] are sans-IO too. SDP is opaque here: bodies are bytes plus a content type.
+#![forbid(unsafe_code)]
+
+pub mod auth;
+pub mod dialog;
+pub mod endpoint;
+pub mod ids;
+pub mod message;
+pub mod registrar;
+pub mod transaction;
+pub mod transport;
