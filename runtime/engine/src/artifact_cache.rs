@@ -42,7 +42,7 @@ impl ArtifactCache {
             return Ok(component.clone());
         }
         let component = match self.disk_path(hash) {
-            Some(path) => self.from_disk_or_compile(engine, &path, bytes)?,
+            Some(path) => self.disk_or_compile(engine, &path, bytes)?,
             None => Component::new(engine, bytes)?,
         };
         self.compiled.lock().insert(hash, component.clone());
@@ -54,7 +54,7 @@ impl ArtifactCache {
         Some(dir.join(format!("{}.{}.cwasm", hash.to_hex(), self.engine_tag)))
     }
 
-    fn from_disk_or_compile(
+    fn disk_or_compile(
         &self,
         engine: &Engine,
         path: &std::path::Path,

@@ -165,10 +165,10 @@ impl ScenarioRegistry {
         let versions = scenarios
             .get(&(tenant.to_string(), name.to_string()))
             .ok_or_else(|| unknown(tenant, name))?;
-        if let Some((index, percent)) = versions.canary {
-            if bucket(call_id) < percent {
-                return Ok(versions.list[index].clone());
-            }
+        if let Some((index, percent)) = versions.canary
+            && bucket(call_id) < percent
+        {
+            return Ok(versions.list[index].clone());
         }
         Ok(versions.list[versions.active].clone())
     }
