@@ -22,22 +22,7 @@ use wasmphony_sip::message::{Method, StatusCode};
 use wasmphony_sip::registrar::{Registrar, RegistrarConfig, RegistrarService};
 
 fn baresip_available() -> bool {
-    let found = std::process::Command::new("baresip")
-        .arg("-h")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok();
-    if !found {
-        let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false");
-        assert!(!ci, "baresip is not installed but CI is set");
-        use std::io::Write;
-        let _ = writeln!(
-            std::io::stderr(),
-            "\n!!! SKIPPED: the `baresip` binary is not installed (apt install baresip) !!!\n"
-        );
-    }
-    found
+    wasmphony_testkit::have_baresip()
 }
 
 /// A baresip config directory with one account pointing at `registrar`.

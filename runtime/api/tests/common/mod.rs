@@ -6,7 +6,6 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use http_body_util::{BodyExt, Full};
@@ -14,17 +13,14 @@ use hyper::body::Bytes;
 use hyper::{HeaderMap, Method, Request, StatusCode};
 use hyper_util::rt::TokioIo;
 use serde_json::Value;
-use sqlx::Connection;
 use wasmphony_api::{ApiLimits, ApiState, router};
 use wasmphony_engine::{HostConfig, ScenarioHost, ScenarioRegistry};
-use wasmphony_store::{Store, UnixMs};
+use wasmphony_store::Store;
 
 /// The platform administrator's key in tests.
 pub const ADMIN_KEY: &str = "test-platform-admin-key";
 
-const DEFAULT_PG_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
-
-/// Bound on every request and on reaching PostgreSQL.
+/// Bound on every request.
 const TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Instance slots of the test host: uploads compile, nothing runs calls.
@@ -235,51 +231,11 @@ where
     F: FnOnce(TestApp) -> Fut + Send + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    sqlx::any::install_default_drivers();
-    let admin_url = std::env::var("WASMPHONY_TEST_POSTGRES")
-        .unwrap_or_else(|_| DEFAULT_PG_ADMIN_URL.to_owned());
-    let connecting = sqlx::AnyConnection::connect(&admin_url);
-    let mut admin = match tokio::time::timeout(TIMEOUT, connecting).await {
-        Ok(Ok(connection)) => connection,
-        failure => {
-            let reason = match failure {
-                Ok(Err(error)) => error.to_string(),
-                _ => "timed out".to_owned(),
-            };
-            if std::env::var_os("CI").is_some() {
-                panic!("PostgreSQL at {admin_url} is unreachable ({reason}) and CI is set");
-            }
-            eprintln!(
-                "\n!!!!!!!! SKIPPED: PostgreSQL at {admin_url} is unreachable ({reason}) !!!!!!!!\n"
-            );
-            return;
-        }
-    };
-    let database = format!(
-        "wasmphony_api_test_{}_{}_{}",
-        std::process::id(),
-        UnixMs::now().0,
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    );
-    sqlx::raw_sql(&format!("CREATE DATABASE {database}"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    let (base, _) = admin_url.rsplit_once('/').unwrap();
-    let url = format!("{base}/{database}");
-    let outcome = tokio::spawn(async move {
+    wasmphony_testkit::postgres::on_postgres_url(|url| async move {
         let store = Store::connect(&url).await.unwrap();
         serve(store, limits, body).await;
     })
     .await;
-    sqlx::raw_sql(&format!("DROP DATABASE {database} WITH (FORCE)"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    if let Err(error) = outcome {
-        std::panic::resume_unwind(error.into_panic());
-    }
 }
 
 /// A minimal valid WAV file (8 kHz mono 16-bit) whose samples spell `marker`.

@@ -26,36 +26,11 @@ pub const TENANT: &str = "demo";
 /// The number sipp dials (`-s`).
 pub const NUMBER: &str = "5551000";
 
-/// True when sipp can run. Without it the test is skipped loudly, unless `CI`
-/// is set, in which case a missing sipp is a failure.
-pub fn sipp_available() -> bool {
-    let found = std::process::Command::new("sipp")
-        .arg("-v")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok();
-    if found {
-        return true;
-    }
-    let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false");
-    assert!(
-        !ci,
-        "sipp is not installed but CI is set: install Debian's sip-tester"
-    );
-    use std::io::Write;
-    let _ = writeln!(
-        std::io::stderr(),
-        "\n!!! SKIPPED {}: the `sipp` binary is not installed (apt install sip-tester); set CI=1 to fail instead !!!\n",
-        std::thread::current().name().unwrap_or("sipp test")
-    );
-    false
-}
+pub use wasmphony_testkit::free_udp_port;
 
-/// A UDP port that was free a moment ago (sipp needs a number, not a socket).
-pub fn free_udp_port() -> u16 {
-    let s = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-    s.local_addr().unwrap().port()
+/// True when sipp can run (a loud skip without it, a failure under CI).
+pub fn sipp_available() -> bool {
+    wasmphony_testkit::have_sipp()
 }
 
 /// Path of a scenario file under `tests/sipp/`.

@@ -5,17 +5,8 @@
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used)]
 
 use std::future::Future;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
 
-use sqlx::Connection;
 use wasmphony_store::{NewTenant, Store, TenantId, UnixMs};
-
-/// The administrative connection used to create and drop per-test databases.
-const DEFAULT_PG_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
-
-/// Bound on reaching PostgreSQL, so an absent server does not hang the suite.
-const PG_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Generates `mod $name { fn sqlite(); fn postgres(); }` running `$body` (a closure taking
 /// the [`Store`] and returning a future) on each backend.
@@ -86,54 +77,7 @@ where
     .await;
 }
 
-/// Runs `body` with the URL of a new, empty PostgreSQL database, dropped afterwards even
-/// if `body` panics.
-pub async fn on_postgres_url<F, Fut>(body: F)
-where
-    F: FnOnce(String) -> Fut,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    sqlx::any::install_default_drivers();
-    let admin_url = std::env::var("WASMPHONY_TEST_POSTGRES")
-        .unwrap_or_else(|_| DEFAULT_PG_ADMIN_URL.to_owned());
-    let connecting = sqlx::AnyConnection::connect(&admin_url);
-    let mut admin = match tokio::time::timeout(PG_CONNECT_TIMEOUT, connecting).await {
-        Ok(Ok(connection)) => connection,
-        failure => {
-            let reason = match failure {
-                Ok(Err(error)) => error.to_string(),
-                _ => "timed out".to_owned(),
-            };
-            if std::env::var_os("CI").is_some() {
-                panic!("PostgreSQL at {admin_url} is unreachable ({reason}) and CI is set");
-            }
-            eprintln!(
-                "\n!!!!!!!! SKIPPED: PostgreSQL at {admin_url} is unreachable ({reason}) !!!!!!!!\n"
-            );
-            return;
-        }
-    };
-    let database = format!(
-        "wasmphony_test_{}_{}_{}",
-        std::process::id(),
-        UnixMs::now().0,
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    );
-    sqlx::raw_sql(&format!("CREATE DATABASE {database}"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    let (base, _) = admin_url.rsplit_once('/').unwrap();
-    let outcome = tokio::spawn(body(format!("{base}/{database}"))).await;
-    sqlx::raw_sql(&format!("DROP DATABASE {database} WITH (FORCE)"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    if let Err(error) = outcome {
-        std::panic::resume_unwind(error.into_panic());
-    }
-}
+pub use wasmphony_testkit::postgres::on_postgres_url;
 
 /// A tenant with the given slug and country code.
 pub async fn tenant(store: &Store, slug: &str, country: &str) -> TenantId {
