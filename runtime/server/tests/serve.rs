@@ -51,6 +51,14 @@ fn a_fresh_data_dir_gets_the_demo_tenant_and_the_shipped_scenarios() {
         let components = store.list_components(tenants[0].id).await.expect("components");
         assert_eq!(components.len(), shipped);
         assert!(components.iter().all(|c| c.active_version == Some(1)));
+        for component in &components {
+            let versions = store.component_versions(tenants[0].id, &component.name).await.expect("versions");
+            // The API compares an upload's world with the stored one in the engine's words.
+            assert!(
+                versions.iter().all(|v| v.world == wasmphony_engine::World::Call.as_str()),
+                "{versions:?}"
+            );
+        }
     });
 }
 

@@ -2,7 +2,7 @@
 //! chain with one number per shipped inbound scenario, its staff, its queues, and the shipped
 //! components stored as version 1.
 
-use wasmphony_engine::ContentHash;
+use wasmphony_engine::{ContentHash, World};
 use wasmphony_store::{
     ComponentSource, Fallback, NewComponentVersion, NewTenant, QueueSpec, QueueStrategy, Role,
     RouteSpec, Store, StoreError, UnixMs, UserSpec,
@@ -79,7 +79,9 @@ pub(super) async fn seed_if_empty(store: &Store) -> Result<bool, BootError> {
     for shipped in wasmphony_scenarios::shipped() {
         let version = NewComponentVersion {
             hash: ContentHash::of(shipped.bytes).to_hex(),
-            world: world_name(shipped.world).into(),
+            // Stored in the engine's vocabulary, as the API stores uploads, so a later
+            // upload of a new version is compared with like.
+            world: World::Call.as_str().into(),
             source: ComponentSource::Bytes(shipped.bytes.to_vec()),
             size_bytes: shipped.bytes.len() as u64,
         };
@@ -108,12 +110,4 @@ pub(super) async fn seed_if_empty(store: &Store) -> Result<bool, BootError> {
             .map_err(|e: StoreError| BootError::Demo(format!("route for {number}: {e}")))?;
     }
     Ok(true)
-}
-
-/// The world name stored with a component version.
-pub(crate) fn world_name(world: wasmphony_scenarios::World) -> &'static str {
-    match world {
-        wasmphony_scenarios::World::InboundCall => "inbound-call",
-        wasmphony_scenarios::World::OutboundCall => "outbound-call",
-    }
 }
