@@ -99,7 +99,36 @@ fn nested_target_dir(out_dir: &Path) -> PathBuf {
     }
 }
 
+/// rustup installs the toolchain file's targets only when it installs the toolchain
+/// itself; a machine that already had this toolchain lacks the component target.
+/// Add it here, so the README's two commands stay all the set-up there is.
+fn ensure_wasm_target() {
+    let rustc = env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let sysroot = Command::new(&rustc)
+        .args(["--print", "sysroot"])
+        .output()
+        .ok()
+        .filter(|out| out.status.success())
+        .map(|out| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()));
+    let Some(sysroot) = sysroot else { return };
+    if sysroot.join("lib/rustlib").join(WASM_TARGET).is_dir() {
+        return;
+    }
+    let mut rustup = Command::new("rustup");
+    rustup.args(["target", "add", WASM_TARGET]);
+    if let Some(toolchain) = env::var_os("RUSTUP_TOOLCHAIN") {
+        rustup.arg("--toolchain").arg(toolchain);
+    }
+    // Without rustup (a distribution's rustc) the nested build explains what is missing.
+    match rustup.stdout(std::io::stderr()).status() {
+        Ok(status) if status.success() => {}
+        Ok(status) => eprintln!("`rustup target add {WASM_TARGET}` failed ({status})"),
+        Err(error) => eprintln!("cannot run rustup to add {WASM_TARGET}: {error}"),
+    }
+}
+
 fn build_components(scenarios: &Path, target_dir: &Path) {
+    ensure_wasm_target();
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(&cargo);
     command

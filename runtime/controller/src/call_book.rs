@@ -9,6 +9,7 @@ use std::time::SystemTime;
 use parking_lot::Mutex;
 
 use crate::call_record::{CallRecord, Disposition, HangupSide};
+use crate::journal::CallStart;
 use crate::limits::{MAX_LOG_LINES, MAX_TAGS, MAX_VARS};
 
 /// The call's bookkeeping.
@@ -87,6 +88,20 @@ pub(crate) struct CallIdentity {
 }
 
 impl CallIdentity {
+    /// What the journal learns when the call is admitted.
+    pub(crate) fn start(&self, component_hash: String) -> CallStart {
+        CallStart {
+            call_id: self.call_id.clone(),
+            tenant: self.tenant.clone(),
+            scenario: self.scenario.clone(),
+            component_hash,
+            from: self.from.clone(),
+            to: self.to.clone(),
+            dialed: self.dialed.clone(),
+            started_at: self.started_at,
+        }
+    }
+
     /// The record of the finished call.
     pub(crate) fn record(
         &self,

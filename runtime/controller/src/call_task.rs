@@ -2,7 +2,6 @@
 //! ends, and sends its record to the sink.
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use tokio::sync::OwnedSemaphorePermit;
 use wasmphony_engine::api::HangupCause;
@@ -10,7 +9,7 @@ use wasmphony_engine::{CallControl, CompiledScenario, Fallback, FallbackOutcome,
 
 use crate::call_book::{CallIdentity, SharedBook};
 use crate::controller::Controller;
-use crate::live_calls::LiveGuard;
+use crate::live_calls::{LiveGuard, ParkedBye};
 
 /// Everything the call task needs besides the call itself.
 pub(crate) struct CallTask {
@@ -18,6 +17,8 @@ pub(crate) struct CallTask {
     pub(crate) book: SharedBook,
     /// Keeps the call in the live table while the task runs.
     pub(crate) guard: Option<LiveGuard>,
+    /// The caller's BYE, answered once the record is journalled.
+    pub(crate) parked_bye: ParkedBye,
     pub(crate) scenario: Arc<CompiledScenario>,
     pub(crate) services: Arc<dyn TenantServices>,
     pub(crate) config_json: Arc<str>,
@@ -32,6 +33,10 @@ pub(crate) async fn run_call_task(
     call: Box<dyn CallControl>,
 ) {
     let host = controller.registry.host().clone();
+    let journal = controller.journal.clone();
+    journal
+        .started(task.identity.start(task.scenario.hash().to_string()))
+        .await;
     let run = host
         .run_call(
             &task.identity.tenant,
@@ -58,9 +63,8 @@ pub(crate) async fn run_call_task(
         task.identity
             .record(&book, run.component_hash.to_string(), fallback)
     };
-    if controller.records.try_send(record).is_err() {
-        controller.dropped_records.fetch_add(1, Ordering::Relaxed);
-    }
+    journal.finished(record).await;
+    task.parked_bye.answer().await;
     drop(task.guard);
     drop(task.slot);
 }

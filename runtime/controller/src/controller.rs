@@ -13,8 +13,10 @@ use wasmphony_sip::endpoint::{Endpoint, Incoming, ServerTransaction};
 use wasmphony_sip::message::{Method, Request, StatusCode};
 
 use crate::call_record::CallRecord;
+use crate::journal::{CallJournal, ChannelJournal};
 use crate::context::{ControllerConfig, ControllerContext};
-use crate::live_calls::{CallerGone, LiveCalls};
+use crate::limits::BYE_ANSWER_WAIT;
+use crate::live_calls::{ByeOutcome, CallerGone, LiveCalls};
 use crate::route::RouteTable;
 
 /// Routes real SIP calls into scenarios.
@@ -25,8 +27,9 @@ pub struct Controller {
     pub(crate) live: LiveCalls,
     /// One permit per call slot ([`ControllerConfig::max_calls`]).
     pub(crate) slots: Arc<Semaphore>,
-    pub(crate) records: mpsc::Sender<CallRecord>,
-    pub(crate) dropped_records: AtomicU64,
+    pub(crate) journal: Arc<dyn CallJournal>,
+    /// Records the default [`ChannelJournal`] dropped (0 with another journal).
+    dropped_records: Arc<AtomicU64>,
 }
 
 impl Controller {
@@ -38,17 +41,40 @@ impl Controller {
         routes: RouteTable,
         config: &ControllerConfig,
     ) -> (Arc<Controller>, mpsc::Receiver<CallRecord>) {
-        let (records, record_rx) = mpsc::channel(config.record_sink.max(1));
-        let controller = Controller {
+        let (journal, record_rx) = ChannelJournal::new(config.record_sink);
+        let dropped = journal.dropped();
+        let controller = Self::build(endpoint, registry, routes, config, Arc::new(journal), dropped);
+        (controller, record_rx)
+    }
+
+    /// A controller that reports its calls to `journal` (the store, in the server).
+    pub fn with_journal(
+        endpoint: Endpoint,
+        registry: Arc<ScenarioRegistry>,
+        routes: RouteTable,
+        config: &ControllerConfig,
+        journal: Arc<dyn CallJournal>,
+    ) -> Arc<Controller> {
+        Self::build(endpoint, registry, routes, config, journal, Arc::default())
+    }
+
+    fn build(
+        endpoint: Endpoint,
+        registry: Arc<ScenarioRegistry>,
+        routes: RouteTable,
+        config: &ControllerConfig,
+        journal: Arc<dyn CallJournal>,
+        dropped_records: Arc<AtomicU64>,
+    ) -> Arc<Controller> {
+        Arc::new(Controller {
             context: Arc::new(ControllerContext::new(endpoint, config)),
             registry,
             routes: RwLock::new(Arc::new(routes)),
             live: LiveCalls::default(),
             slots: Arc::new(Semaphore::new(config.max_calls)),
-            records,
-            dropped_records: AtomicU64::new(0),
-        };
-        (Arc::new(controller), record_rx)
+            journal,
+            dropped_records,
+        })
     }
 
     /// Replaces the route table; calls in progress keep their route.
@@ -61,7 +87,7 @@ impl Controller {
         self.live.len()
     }
 
-    /// Call records dropped because the sink was full.
+    /// Call records dropped because the channel of [`Controller::new`] was full.
     pub fn dropped_records(&self) -> u64 {
         self.dropped_records.load(Ordering::Relaxed)
     }
@@ -90,25 +116,40 @@ impl Controller {
             // Re-INVITEs (hold, session refresh) are not handled yet: the call goes on as it is.
             Method::Invite => StatusCode::NOT_IMPLEMENTED,
             Method::Bye => {
-                let gone = DialogId::for_incoming(request).is_some_and(|id| {
-                    let tag = Some(id.local_tag.as_str());
-                    self.live.caller_gone(&id.call_id, tag, CallerGone::Bye)
-                        || self
-                            .context
-                            .legs
-                            .caller_gone(&id.call_id, tag, CallerGone::Bye)
-                });
-                if gone {
-                    StatusCode::OK
-                } else {
-                    StatusCode::CALL_DOES_NOT_EXIST
-                }
+                self.on_bye(transaction).await;
+                return;
             }
             Method::Info => self.on_info(request),
             _ => StatusCode::NOT_IMPLEMENTED,
         };
         let response = transaction.response(status);
         let _ = transaction.respond(response).await;
+    }
+
+    /// The caller's BYE is answered once the call's record is journalled (or after
+    /// [`BYE_ANSWER_WAIT`]); a callee's BYE on an outbound leg at once.
+    async fn on_bye(&self, transaction: ServerTransaction) {
+        let Some(id) = DialogId::for_incoming(transaction.request()) else {
+            return answer(transaction, StatusCode::CALL_DOES_NOT_EXIST).await;
+        };
+        let transaction = match self.live.caller_bye(&id.call_id, &id.local_tag, transaction) {
+            ByeOutcome::Parked(parked) => {
+                tokio::spawn(async move {
+                    tokio::time::sleep(BYE_ANSWER_WAIT).await;
+                    parked.answer().await;
+                });
+                return;
+            }
+            ByeOutcome::AnswerNow(transaction) => return answer(transaction, StatusCode::OK).await,
+            ByeOutcome::Unknown(transaction) => transaction,
+        };
+        let tag = Some(id.local_tag.as_str());
+        let status = if self.context.legs.caller_gone(&id.call_id, tag, CallerGone::Bye) {
+            StatusCode::OK
+        } else {
+            StatusCode::CALL_DOES_NOT_EXIST
+        };
+        answer(transaction, status).await;
     }
 
     /// SIP INFO with a DTMF body (application/dtmf-relay or application/dtmf)
@@ -134,4 +175,9 @@ impl Controller {
     pub(crate) fn route_table(&self) -> Arc<RouteTable> {
         self.routes.read().clone()
     }
+}
+
+async fn answer(mut transaction: ServerTransaction, status: StatusCode) {
+    let response = transaction.response(status);
+    let _ = transaction.respond(response).await;
 }

@@ -19,7 +19,7 @@ use wasmphony_sip::message::{Request, Uri};
 use crate::call_book::{CallIdentity, SharedBook};
 use crate::call_task::{CallTask, run_call_task};
 use crate::controller::Controller;
-use crate::live_calls::{CallerGone, GoneReceiver, LiveCalls, Registered};
+use crate::live_calls::{CallerGone, GoneReceiver, LiveCalls, ParkedBye, Registered};
 use crate::refusal::Refusal;
 use crate::sip_call::{PendingMedia, SipCall, SipCallParts};
 
@@ -40,6 +40,7 @@ impl Controller {
                     guard,
                     gone,
                     info_digits,
+                    parked_bye,
                 }) = self.live.insert(&identity.call_id, &dialog.id.local_tag)
                 else {
                     refuse(&mut invite, Refusal::DuplicateCall).await;
@@ -70,6 +71,7 @@ impl Controller {
                     identity,
                     book,
                     guard: Some(guard),
+                    parked_bye,
                     ..task_parts
                 };
                 tokio::spawn(run_call_task(self.clone(), task, Box::new(call)));
@@ -87,6 +89,7 @@ impl Controller {
         let (route, tenant) = routes
             .resolve(&dialed)
             .ok_or_else(|| Refusal::UnknownNumber(dialed.clone()))?;
+        let dialed = routes.canonical_number(&dialed);
         let slot = self
             .slots
             .clone()
@@ -140,6 +143,7 @@ impl Controller {
             identity: identity.clone(),
             book: SharedBook::default(),
             guard: None,
+            parked_bye: ParkedBye::default(),
             scenario,
             services: tenant.services.clone(),
             config_json: route.config_json.clone(),

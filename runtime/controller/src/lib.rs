@@ -6,7 +6,8 @@
 //! [`wasmphony_engine::ScenarioRegistry`], negotiates media, and runs the
 //! scenario with [`wasmphony_engine::ScenarioHost::run_call`] on a
 //! `SipCall`: the engine's `CallControl` over a SIP dialog and a media leg.
-//! When the call ends, its [`CallRecord`] goes to a bounded sink.
+//! The [`CallJournal`] hears of each call when it is admitted and when it ends
+//! (the server keeps CDRs in the store; tests read a channel).
 #![cfg_attr(test, allow(clippy::unwrap_used))] // tests may unwrap
 
 mod call_book;
@@ -15,6 +16,7 @@ mod call_task;
 mod context;
 mod controller;
 mod inbound;
+mod journal;
 mod limits;
 mod live_calls;
 mod local_time;
@@ -27,6 +29,7 @@ mod sip_call;
 pub use call_record::{CallRecord, Disposition, HangupSide};
 pub use context::ControllerConfig;
 pub use controller::Controller;
+pub use journal::{CallJournal, CallStart, ChannelJournal};
 pub use limits::*;
 pub use local_time::local_time;
 pub use prompts::{BEEP_PROMPT, MAX_SILENCE, TTS_VOICE, playlist};

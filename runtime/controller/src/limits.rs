@@ -29,3 +29,6 @@ pub const MAX_RING_SECONDS: u32 = 300;
 pub const MAX_DIAL_TARGETS: usize = 16;
 /// How long a DTMF key we send is held.
 pub const SEND_DTMF_DURATION: Duration = Duration::from_millis(100);
+/// Longest a caller's BYE waits for the call's record to be journalled before
+/// it is answered anyway (a slow database must not make callers retransmit).
+pub const BYE_ANSWER_WAIT: Duration = Duration::from_secs(2);

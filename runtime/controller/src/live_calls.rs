@@ -8,6 +8,8 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 use tokio::sync::{mpsc, watch};
 use wasmphony_media::dtmf::Digit;
+use wasmphony_sip::endpoint::ServerTransaction;
+use wasmphony_sip::message::StatusCode;
 
 use crate::limits::MAX_TYPE_AHEAD;
 
@@ -28,16 +30,44 @@ pub(crate) type GoneReceiver = watch::Receiver<Option<CallerGone>>;
 /// Keys the caller sent in SIP INFO requests, as the call sees them.
 pub(crate) type InfoDigits = mpsc::Receiver<Digit>;
 
+/// The caller's BYE, kept unanswered until the call's record is journalled, so
+/// a call the caller saw end is never missing from the records.
+#[derive(Clone, Default)]
+pub(crate) struct ParkedBye(Arc<Mutex<Option<ServerTransaction>>>);
+
+impl ParkedBye {
+    /// Answers the parked BYE with `200`, if one is parked and still unanswered.
+    pub(crate) async fn answer(&self) {
+        let parked = self.0.lock().take();
+        if let Some(mut bye) = parked {
+            let response = bye.response(StatusCode::OK);
+            let _ = bye.respond(response).await;
+        }
+    }
+}
+
+/// What became of a BYE handed to [`LiveCalls::caller_bye`].
+pub(crate) enum ByeOutcome {
+    /// Kept until the call's record is journalled (or the wait runs out).
+    Parked(ParkedBye),
+    /// The call knows already; answer this one now.
+    AnswerNow(ServerTransaction),
+    /// No such dialog is live.
+    Unknown(ServerTransaction),
+}
+
 /// What a call gets when it enters the table.
 pub(crate) struct Registered {
     pub(crate) guard: LiveGuard,
     pub(crate) gone: GoneReceiver,
     pub(crate) info_digits: InfoDigits,
+    pub(crate) parked_bye: ParkedBye,
 }
 
 struct Entry {
     gone: watch::Sender<Option<CallerGone>>,
     info_digits: mpsc::Sender<Digit>,
+    parked_bye: ParkedBye,
     /// Our To tag, so a BYE for another dialog with the same Call-ID is refused.
     local_tag: String,
 }
@@ -69,11 +99,13 @@ impl LiveCalls {
         }
         let (gone, receiver) = watch::channel(None);
         let (info_digits, info_rx) = mpsc::channel(MAX_TYPE_AHEAD);
+        let parked_bye = ParkedBye::default();
         calls.insert(
             call_id.to_string(),
             Entry {
                 gone,
                 info_digits,
+                parked_bye: parked_bye.clone(),
                 local_tag: local_tag.to_string(),
             },
         );
@@ -84,7 +116,32 @@ impl LiveCalls {
             },
             gone: receiver,
             info_digits: info_rx,
+            parked_bye,
         })
+    }
+
+    /// The caller's BYE for a live call: the call is told, and the BYE is
+    /// parked until the call's record is journalled.
+    pub(crate) fn caller_bye(
+        &self,
+        call_id: &str,
+        local_tag: &str,
+        bye: ServerTransaction,
+    ) -> ByeOutcome {
+        if !self.caller_gone(call_id, Some(local_tag), CallerGone::Bye) {
+            return ByeOutcome::Unknown(bye);
+        }
+        let calls = self.calls.lock();
+        let Some(entry) = calls.get(call_id) else {
+            return ByeOutcome::AnswerNow(bye);
+        };
+        let mut slot = entry.parked_bye.0.lock();
+        if slot.is_some() {
+            // A second BYE (new CSeq) while the first waits: nothing more to wait for.
+            return ByeOutcome::AnswerNow(bye);
+        }
+        *slot = Some(bye);
+        ByeOutcome::Parked(entry.parked_bye.clone())
     }
 
     /// Hands a key from a SIP INFO to its call. `false` when no such dialog
@@ -143,6 +200,7 @@ mod tests {
             guard,
             gone: rx,
             mut info_digits,
+            ..
         } = live.insert("c1", "tag1").unwrap();
         let one = Digit::from_char('1').unwrap();
         assert!(live.info_digit("c1", "tag1", one));

@@ -1,6 +1,6 @@
 //! Dialed number -> tenant -> route: which scenario answers a number, with
 //! which configuration and fallback. A plain in-memory table built by the
-//! caller; the store will back it later.
+//! caller (the server builds it from the store's routes).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -34,6 +34,8 @@ pub struct Tenant {
 #[derive(Clone, Default)]
 pub struct RouteTable {
     numbers: HashMap<String, Route>,
+    /// Other ways of dialing a routed number (without `+`, national form) -> the number.
+    aliases: HashMap<String, String>,
     tenants: HashMap<String, Tenant>,
 }
 
@@ -53,9 +55,22 @@ impl RouteTable {
         self.numbers.insert(normalise_number(number), route);
     }
 
+    /// Makes `alias` reach the route of `number` (added with [`RouteTable::add_number`]);
+    /// calls to it are recorded as calls to `number`.
+    pub fn add_alias(&mut self, alias: &str, number: &str) {
+        self.aliases
+            .insert(normalise_number(alias), normalise_number(number));
+    }
+
+    /// The number a dialed number stands for: itself, or the number it is an alias of.
+    pub fn canonical_number(&self, dialed: &str) -> String {
+        let key = normalise_number(dialed);
+        self.aliases.get(&key).cloned().unwrap_or(key)
+    }
+
     /// The route of a dialed number and its tenant, when both are known.
     pub fn resolve(&self, dialed: &str) -> Option<(&Route, &Tenant)> {
-        let route = self.numbers.get(&normalise_number(dialed))?;
+        let route = self.numbers.get(&self.canonical_number(dialed))?;
         let tenant = self.tenants.get(&route.tenant)?;
         Some((route, tenant))
     }
@@ -72,6 +87,14 @@ pub fn normalise_number(number: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_alias_reaches_its_number_and_is_recorded_as_it() {
+        let mut table = RouteTable::new();
+        table.add_alias("3592400", "+3592400");
+        assert_eq!(table.canonical_number("359 2400"), "+3592400");
+        assert_eq!(table.canonical_number("101"), "101");
+    }
 
     #[test]
     fn separators_do_not_matter() {

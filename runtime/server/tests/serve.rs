@@ -2,6 +2,8 @@
 //! tenant and the shipped scenarios, starts again without duplicating anything, and closes
 //! the calls a crash cut as interrupted.
 
+mod support;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -114,64 +116,20 @@ fn wasmphony_scenarios_count() -> usize {
     wasmphony_scenarios::shipped().len()
 }
 
-/// A GET over a fresh connection; returns the status line and the body.
-fn http_get(addr: &str, path: &str, key: Option<&str>) -> (String, String) {
-    use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(addr).expect("the API accepts connections");
-    stream.set_read_timeout(Some(std::time::Duration::from_secs(10))).expect("timeout");
-    let auth = key.map(|k| format!("Authorization: Bearer {k}\r\n")).unwrap_or_default();
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Connection: close\r\n\r\n")
-        .expect("request sent");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("response read");
-    let status = response.lines().next().unwrap_or_default().to_string();
-    let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
-    (status, body)
-}
-
-/// Kills the server when the test ends, however it ends.
-struct Running(std::process::Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
-fn the_server_serves_the_http_api_for_the_demo_tenant() {
-    use std::io::{BufRead, BufReader};
+fn the_server_serves_the_http_api_and_sip_for_the_demo_tenant() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wasmphony"))
-        .args(["serve", "--http", "127.0.0.1:0", "--admin-key", "test-admin-key", "--data-dir"])
-        .arg(dir.path())
-        .env_remove("WASMPHONY_DATABASE_URL")
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("the server starts");
-    let stdout = child.stdout.take().expect("piped stdout");
-    let _running = Running(child);
-    let mut addr = None;
-    for line in BufReader::new(stdout).lines() {
-        let line = line.expect("a banner line");
-        if let Some(rest) = line.trim().strip_prefix("HTTP API:") {
-            addr = rest.trim().strip_prefix("http://").and_then(|r| r.split('/').next()).map(String::from);
-        }
-        if line.starts_with("ready") {
-            break;
-        }
-    }
-    let addr = addr.expect("the banner names the API address");
+    let server = support::Server::start(dir.path(), &[]);
+    assert!(server.banner.contains("try it:"), "softphone details: {}", server.banner);
 
-    let (status, body) = http_get(&addr, "/api/v1/openapi.json", None);
-    assert!(status.contains("200"), "{status}");
+    let (status, body) = server.http("GET", "/api/v1/openapi.json", None, None);
+    assert_eq!(status, 200, "{body}");
     assert!(body.contains("/api/v1/components"), "the OpenAPI document lists the routes");
 
-    let (status, _) = http_get(&addr, "/api/v1/components", None);
-    assert!(status.contains("401"), "no key, no data: {status}");
+    let (status, _) = server.http("GET", "/api/v1/components", None, None);
+    assert_eq!(status, 401, "no key, no data");
 
-    let (status, body) = http_get(&addr, "/metrics", Some("test-admin-key"));
-    assert!(status.contains("200"), "{status}: {body}");
+    let (status, body) = server.http("GET", "/metrics", Some(support::ADMIN_KEY), None);
+    assert_eq!(status, 200, "{body}");
     assert!(body.contains("# TYPE"), "Prometheus text: {body}");
 }

@@ -1,12 +1,12 @@
 //! `wasmphony serve` (the default command): start the server and run until interrupted.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
 
-use crate::server::{DEMO_NUMBERS, DEMO_TENANT, HttpApi, Server, ServerConfig};
+use crate::server::{DEMO_NUMBERS, DEMO_TENANT, HttpApi, Server, ServerConfig, Telephony, TelephonyConfig};
 
 #[derive(Debug, Args)]
 pub(crate) struct ServeArgs {
@@ -22,6 +22,21 @@ pub(crate) struct ServeArgs {
     /// Where the HTTP API listens (port 0: any free port; the banner shows it).
     #[arg(long, default_value = "127.0.0.1:8080", env = "WASMPHONY_HTTP")]
     pub(crate) http: SocketAddr,
+    /// Where SIP listens (UDP and TCP); phones and trunks send calls here.
+    #[arg(long, default_value = "127.0.0.1:5060", env = "WASMPHONY_SIP")]
+    pub(crate) sip: SocketAddr,
+    /// Address written into SDP and where RTP binds (default: the SIP address's).
+    #[arg(long, env = "WASMPHONY_MEDIA_IP")]
+    pub(crate) media_ip: Option<IpAddr>,
+    /// RTP port range, `FIRST-LAST` (one even/odd pair per call leg).
+    #[arg(long, default_value = "20000-29999", value_parser = parse_port_range, env = "WASMPHONY_RTP_PORTS")]
+    pub(crate) rtp_ports: (u16, u16),
+    /// Directories of prompts every tenant has, in order (later files win).
+    #[arg(long = "prompts", env = "WASMPHONY_PROMPTS", value_delimiter = ',', default_values_os_t = default_prompt_dirs())]
+    pub(crate) prompt_dirs: Vec<PathBuf>,
+    /// Most calls at once; INVITEs beyond are answered 503.
+    #[arg(long, default_value_t = wasmphony_controller::DEFAULT_MAX_CALLS, env = "WASMPHONY_MAX_CALLS")]
+    pub(crate) max_calls: usize,
     /// The platform administrator's API key; a random one is generated and printed when absent.
     #[arg(long, env = "WASMPHONY_ADMIN_KEY", hide_env_values = true)]
     pub(crate) admin_key: Option<String>,
@@ -46,6 +61,22 @@ impl ServeArgs {
         }
         <ServeOnly as clap::Parser>::parse_from(["wasmphony"]).args
     }
+}
+
+/// The repository's prompt directories: built-in words, then the shipped scenarios' prompts.
+fn default_prompt_dirs() -> Vec<PathBuf> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../prompts");
+    vec![root.join("builtin"), root.join("demo")]
+}
+
+fn parse_port_range(text: &str) -> Result<(u16, u16), String> {
+    let (first, last) = text.split_once('-').ok_or("expected FIRST-LAST, e.g. 20000-29999")?;
+    let first: u16 = first.trim().parse().map_err(|e| format!("first port: {e}"))?;
+    let last: u16 = last.trim().parse().map_err(|e| format!("last port: {e}"))?;
+    if first == 0 || last < first.saturating_add(2) {
+        return Err(format!("{first}-{last} holds no RTP port pair"));
+    }
+    Ok((first, last))
 }
 
 pub(crate) fn run(args: ServeArgs) -> ExitCode {
@@ -100,6 +131,21 @@ async fn serve(args: ServeArgs) -> ExitCode {
         Err(err) => println!("  HTTP API:   listening ({err})"),
     }
     println!("  admin key:  {admin_key}");
+    let telephony_config = TelephonyConfig {
+        sip: args.sip,
+        media_ip: args.media_ip,
+        rtp_ports: args.rtp_ports,
+        prompt_dirs: args.prompt_dirs,
+        max_calls: args.max_calls,
+    };
+    let telephony = match Telephony::start(&server, &telephony_config).await {
+        Ok(telephony) => telephony,
+        Err(err) => {
+            eprintln!("wasmphony: cannot start the phone side: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    print_phone_details(&server, &telephony);
     println!("ready; Ctrl-C stops");
     let stopped = api
         .serve(async {
@@ -109,6 +155,7 @@ async fn serve(args: ServeArgs) -> ExitCode {
             }
         })
         .await;
+    telephony.stop().await;
     server.store.close().await;
     match stopped {
         Ok(()) => {
@@ -141,6 +188,22 @@ fn print_banner(server: &Server) {
         println!("  tenant {DEMO_TENANT}: {}", demo.join(", "));
         for (number, scenario) in DEMO_NUMBERS {
             println!("    {number} -> {scenario}");
+        }
+    }
+}
+
+fn print_phone_details(server: &Server, telephony: &Telephony) {
+    for addr in &telephony.sip_addrs {
+        println!("  SIP:        udp/tcp {addr} ({} routed number(s))", telephony.numbers);
+    }
+    if !server.registry.names(DEMO_TENANT).is_empty() {
+        if let Some(addr) = telephony.sip_addrs.first() {
+            let (number, scenario) = DEMO_NUMBERS[0];
+            println!("  try it:     call sip:{number}@{addr} from a softphone ({scenario})");
+            println!(
+                "              or: sipp {addr} -sn uac -s {} -m 1",
+                number.trim_start_matches('+')
+            );
         }
     }
 }

@@ -6,6 +6,7 @@
 
 mod demo;
 mod http;
+mod telephony;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -15,6 +16,7 @@ use wasmphony_engine::{HostConfig, ScenarioHost, ScenarioRegistry};
 use wasmphony_store::{Store, UnixMs};
 
 pub(crate) use http::HttpApi;
+pub(crate) use telephony::{Telephony, TelephonyConfig};
 pub(crate) use demo::{DEMO_NUMBERS, DEMO_TENANT};
 
 /// Where the server keeps its state and how it reaches its database.

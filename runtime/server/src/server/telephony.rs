@@ -1,0 +1,109 @@
+//! The server's phone side: a SIP endpoint, the call controller routing its calls
+//! into scenarios, CDRs journalled in the store, and routes kept in step with it.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tokio::task::JoinHandle;
+use wasmphony_controller::{Controller, ControllerConfig};
+use wasmphony_media::net::PortAllocator;
+use wasmphony_sip::endpoint::{Endpoint, EndpointConfig, TransportKind};
+use wasmphony_telephony::{StoreJournal, base_library, keep_routes_fresh, load_routes};
+
+use super::Server;
+
+/// How the phone side listens.
+#[derive(Debug, Clone)]
+pub(crate) struct TelephonyConfig {
+    /// SIP over UDP and TCP.
+    pub(crate) sip: SocketAddr,
+    /// Address in our SDP, where RTP is bound; default: the SIP address's.
+    pub(crate) media_ip: Option<IpAddr>,
+    /// RTP ports, inclusive first and exclusive last.
+    pub(crate) rtp_ports: (u16, u16),
+    /// Directories of prompts every tenant has (built-in words, shipped prompts).
+    pub(crate) prompt_dirs: Vec<PathBuf>,
+    /// Most calls at once.
+    pub(crate) max_calls: usize,
+}
+
+/// Why the phone side could not start.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum TelephonyError {
+    #[error("SIP on {addr}: {source}")]
+    Sip { addr: SocketAddr, source: wasmphony_sip::endpoint::EndpointError },
+    #[error("RTP ports {0}-{1}: {2}")]
+    Ports(u16, u16, String),
+    #[error("prompts: {0}")]
+    Prompts(#[from] wasmphony_media::play::PromptError),
+    #[error("routes: {0}")]
+    Routes(#[from] wasmphony_store::StoreError),
+    #[error("the SIP address {0} is unspecified: give --media-ip")]
+    NoMediaIp(SocketAddr),
+}
+
+/// The running phone side.
+pub(crate) struct Telephony {
+    pub(crate) controller: Arc<Controller>,
+    pub(crate) sip_addrs: Vec<SocketAddr>,
+    pub(crate) numbers: usize,
+    pub(crate) journal: Arc<StoreJournal>,
+    writers: Vec<JoinHandle<()>>,
+}
+
+impl Telephony {
+    /// Binds SIP, loads the routes and starts taking calls.
+    pub(crate) async fn start(server: &Server, config: &TelephonyConfig) -> Result<Telephony, TelephonyError> {
+        let media_ip = match config.media_ip {
+            Some(ip) => ip,
+            None if config.sip.ip().is_unspecified() => return Err(TelephonyError::NoMediaIp(config.sip)),
+            None => config.sip.ip(),
+        };
+        let (first, last) = config.rtp_ports;
+        let ports = PortAllocator::new(first, last)
+            .map_err(|e| TelephonyError::Ports(first, last, e.to_string()))?;
+        let base = Arc::new(base_library(&config.prompt_dirs)?);
+        let loaded = load_routes(&server.store, &base).await?;
+
+        let (endpoint, incoming) = Endpoint::bind(EndpointConfig::udp_and_tcp(config.sip))
+            .await
+            .map_err(|source| TelephonyError::Sip { addr: config.sip, source })?;
+        let sip_addrs = endpoint.local_addrs(TransportKind::Udp);
+        let mut controller_config =
+            ControllerConfig::new(media_ip, ports, server.data_dir.clone());
+        controller_config.max_calls = config.max_calls;
+        let (journal, writers) = StoreJournal::start(server.store.clone());
+        let controller = Controller::with_journal(
+            endpoint,
+            server.registry.clone(),
+            loaded.table,
+            &controller_config,
+            journal.clone(),
+        );
+        tokio::spawn(controller.clone().run(incoming));
+        tokio::spawn(keep_routes_fresh(
+            controller.clone(),
+            server.store.clone(),
+            base,
+            loaded.source,
+        ));
+        Ok(Telephony {
+            controller,
+            sip_addrs,
+            numbers: loaded.numbers,
+            journal,
+            writers,
+        })
+    }
+
+    /// Waits until the journal has written what it was given. Calls still running are
+    /// left live in the store, to be closed as interrupted at the next start.
+    pub(crate) async fn stop(self) {
+        drop(self.controller);
+        drop(self.journal);
+        for writer in self.writers {
+            let _ = writer.await;
+        }
+    }
+}

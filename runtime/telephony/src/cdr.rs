@@ -1,0 +1,182 @@
+//! A controller's call, as the store keeps it: the opening row, the end, and a
+//! timeline of events built from what the call's book recorded.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use wasmphony_controller::{CallRecord, CallStart, Disposition as CallOutcome, HangupSide as Side};
+use wasmphony_store::{
+    CallEnd, CallEvent, CallId, Direction, Disposition, HangupSide, MAX_TAGS_PER_CALL, NewCall,
+    UnixMs,
+};
+
+/// SIP statuses that mean "busy" when the host refuses a call with them.
+const BUSY_STATUSES: [u16; 2] = [486, 600];
+
+/// Milliseconds since the epoch; a clock before 1970 reads as 0.
+pub(crate) fn unix_ms(at: SystemTime) -> UnixMs {
+    let millis = at.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis());
+    UnixMs(i64::try_from(millis).unwrap_or(i64::MAX))
+}
+
+/// The CDR opened when a call is admitted.
+pub(crate) fn new_call(start: &CallStart) -> NewCall {
+    NewCall {
+        id: CallId(start.call_id.clone()),
+        direction: Direction::Inbound,
+        from: start.from.clone(),
+        to: start.to.clone(),
+        dialed: start.dialed.clone(),
+        source: None,
+        start: unix_ms(start.started_at),
+        scenario: Some(start.scenario.clone()),
+        component_hash: Some(start.component_hash.clone()),
+    }
+}
+
+/// The opening of a call known only from its final record (its start was not journalled).
+pub(crate) fn new_call_from_record(record: &CallRecord) -> NewCall {
+    new_call(&CallStart {
+        call_id: record.call_id.clone(),
+        tenant: record.tenant.clone(),
+        scenario: record.scenario.clone(),
+        component_hash: record.component_hash.clone(),
+        from: record.from.clone(),
+        to: record.to.clone(),
+        dialed: record.dialed.clone(),
+        started_at: record.started_at,
+    })
+}
+
+/// How the store classifies the controller's outcome.
+pub(crate) fn disposition(record: &CallRecord) -> Disposition {
+    match record.disposition {
+        CallOutcome::Answered => Disposition::Answered,
+        // The caller gave up before anyone answered.
+        CallOutcome::Abandoned => Disposition::NoAnswer,
+        CallOutcome::Rejected(status) if BUSY_STATUSES.contains(&status) => Disposition::Busy,
+        CallOutcome::Rejected(_) => Disposition::Failed,
+    }
+}
+
+/// The end of the CDR.
+pub(crate) fn call_end(record: &CallRecord) -> CallEnd {
+    let hangup_cause = match (&record.failure, &record.disposition) {
+        (Some(failure), _) => Some(failure.clone()),
+        (None, CallOutcome::Rejected(status)) => Some(format!("refused with {status}")),
+        (None, _) => None,
+    };
+    CallEnd {
+        answer: record.answered_at.map(unix_ms),
+        end: unix_ms(record.ended_at),
+        disposition: disposition(record),
+        hangup_cause,
+        hangup_side: Some(match record.hangup_side {
+            Side::Caller => HangupSide::Caller,
+            Side::Host => HangupSide::System,
+        }),
+        queue: None,
+        agent: None,
+        // Recordings are files named by the controller, not rows of the recordings table yet.
+        recording: None,
+        tags: record.tags.iter().take(MAX_TAGS_PER_CALL).cloned().collect(),
+    }
+}
+
+/// The call's timeline: start, answer, variables, log lines, recordings, failure,
+/// fallback, end, in that order (the book keeps no times for the middle ones, so they
+/// carry the end time).
+pub(crate) fn events(record: &CallRecord) -> Vec<CallEvent> {
+    let end = unix_ms(record.ended_at);
+    let mut timeline: Vec<(UnixMs, &str, serde_json::Value)> = vec![(
+        unix_ms(record.started_at),
+        "started",
+        serde_json::json!({ "scenario": record.scenario, "component_hash": record.component_hash }),
+    )];
+    if let Some(answered) = record.answered_at {
+        timeline.push((unix_ms(answered), "answered", serde_json::Value::Null));
+    }
+    for (name, value) in &record.vars {
+        timeline.push((end, "var", serde_json::json!({ "name": name, "value": value })));
+    }
+    for line in &record.log {
+        timeline.push((end, "log", serde_json::json!({ "line": line })));
+    }
+    for recording in &record.recordings {
+        timeline.push((end, "recording", serde_json::json!({ "id": recording })));
+    }
+    if let Some(failure) = &record.failure {
+        timeline.push((end, "guest-failure", serde_json::json!({ "reason": failure })));
+    }
+    if let Some(fallback) = &record.fallback {
+        timeline.push((end, "fallback", serde_json::json!({ "outcome": fallback })));
+    }
+    timeline.push((
+        end,
+        "ended",
+        serde_json::json!({ "side": format!("{:?}", record.hangup_side).to_lowercase() }),
+    ));
+    timeline
+        .into_iter()
+        .zip(0u32..)
+        .map(|((at, kind, detail), seq)| CallEvent {
+            seq,
+            at,
+            kind: kind.to_string(),
+            detail,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn record(outcome: CallOutcome) -> CallRecord {
+        let start = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        CallRecord {
+            call_id: "c1".into(),
+            tenant: "demo".into(),
+            scenario: "ivr-menu".into(),
+            component_hash: "ab".into(),
+            from: "+359888000111".into(),
+            to: "+35924001000".into(),
+            dialed: "+35924001000".into(),
+            started_at: start,
+            answered_at: Some(start + Duration::from_millis(40)),
+            ended_at: start + Duration::from_secs(5),
+            disposition: outcome,
+            hangup_side: Side::Caller,
+            tags: (0..40).map(|i| format!("t{i}")).collect(),
+            vars: vec![("choice".into(), "1".into())],
+            log: vec!["hello".into()],
+            recordings: vec![],
+            failure: Some("trap: unreachable".into()),
+            fallback: Some("Queue: served".into()),
+        }
+    }
+
+    #[test]
+    fn outcomes_map_to_dispositions() {
+        assert_eq!(disposition(&record(CallOutcome::Answered)), Disposition::Answered);
+        assert_eq!(disposition(&record(CallOutcome::Abandoned)), Disposition::NoAnswer);
+        assert_eq!(disposition(&record(CallOutcome::Rejected(486))), Disposition::Busy);
+        assert_eq!(disposition(&record(CallOutcome::Rejected(503))), Disposition::Failed);
+    }
+
+    #[test]
+    fn the_end_is_bounded_and_the_timeline_ordered() {
+        let record = record(CallOutcome::Answered);
+        let end = call_end(&record);
+        assert_eq!(end.tags.len(), MAX_TAGS_PER_CALL);
+        assert_eq!(end.hangup_side, Some(HangupSide::Caller));
+        assert_eq!(end.hangup_cause.as_deref(), Some("trap: unreachable"));
+        assert_eq!(end.answer, Some(UnixMs(1_700_000_000_040)));
+        let kinds: Vec<_> = events(&record).into_iter().map(|e| e.kind).collect();
+        assert_eq!(
+            kinds,
+            ["started", "answered", "var", "log", "guest-failure", "fallback", "ended"]
+        );
+    }
+}

@@ -1,0 +1,163 @@
+//! The store as the controller's call journal: a CDR is opened when a call is
+//! admitted (so a crash leaves it "live", closed as "interrupted" at the next
+//! start) and finished with its timeline in one transaction when the call ends.
+//!
+//! Writes go through a few writer tasks, each owning a bounded queue; a call's
+//! two writes always go to the same writer, so its CDR is opened before it is
+//! finished. `finished` returns once the CDR is committed, which is what lets
+//! the controller answer the caller's BYE only for calls already on record.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+use wasmphony_controller::{CallJournal, CallRecord, CallStart};
+use wasmphony_store::{Backend, Store, StoreError};
+
+use crate::cdr;
+use crate::tenant_ids::TenantIds;
+
+/// Calls waiting to be written, per writer; callers wait when it is full.
+pub const JOURNAL_QUEUE: usize = 4_096;
+/// Writers on PostgreSQL (SQLite has one writer at a time whatever we do).
+pub const POSTGRES_WRITERS: usize = 4;
+/// Longest `finished` waits for its commit before the call lets go of its slot.
+pub const JOURNAL_COMMIT_WAIT: Duration = Duration::from_secs(10);
+
+enum Job {
+    Open(CallStart),
+    Finish(CallRecord, oneshot::Sender<()>),
+}
+
+/// Counters of the journal, for metrics and the logs.
+#[derive(Debug, Default)]
+pub struct JournalStats {
+    /// CDRs opened.
+    pub opened: AtomicU64,
+    /// CDRs finished.
+    pub finished: AtomicU64,
+    /// Writes that failed (logged with their reason).
+    pub failed: AtomicU64,
+}
+
+/// The store-backed [`CallJournal`].
+pub struct StoreJournal {
+    writers: Vec<mpsc::Sender<Job>>,
+    stats: Arc<JournalStats>,
+}
+
+impl StoreJournal {
+    /// Starts the writers on `store`; they stop once the journal is dropped and
+    /// their queues are drained (await the handles to be sure every CDR is written).
+    pub fn start(store: Store) -> (Arc<StoreJournal>, Vec<JoinHandle<()>>) {
+        let count = match store.backend() {
+            Backend::Postgres => POSTGRES_WRITERS,
+            Backend::Sqlite => 1,
+        };
+        let stats = Arc::new(JournalStats::default());
+        let tenants = TenantIds::new(store.clone());
+        let mut writers = Vec::with_capacity(count);
+        let mut handles = Vec::with_capacity(count);
+        for _ in 0..count {
+            let (sender, jobs) = mpsc::channel(JOURNAL_QUEUE);
+            writers.push(sender);
+            let writer = Writer {
+                store: store.clone(),
+                tenants: tenants.clone(),
+                stats: stats.clone(),
+            };
+            handles.push(tokio::spawn(writer.run(jobs)));
+        }
+        (Arc::new(StoreJournal { writers, stats }), handles)
+    }
+
+    /// The journal's counters.
+    pub fn stats(&self) -> Arc<JournalStats> {
+        self.stats.clone()
+    }
+
+    fn writer_for(&self, call_id: &str) -> &mpsc::Sender<Job> {
+        // FNV-1a: stable and cheap; only needs to spread calls and keep one call on one writer.
+        let hash = call_id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        });
+        let index = usize::try_from(hash % self.writers.len() as u64).unwrap_or(0);
+        &self.writers[index]
+    }
+}
+
+#[async_trait]
+impl CallJournal for StoreJournal {
+    async fn started(&self, call: CallStart) {
+        let writer = self.writer_for(&call.call_id);
+        if writer.send(Job::Open(call)).await.is_err() {
+            self.stats.failed.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    async fn finished(&self, record: CallRecord) {
+        let (done, committed) = oneshot::channel();
+        let call_id = record.call_id.clone();
+        if self.writer_for(&call_id).send(Job::Finish(record, done)).await.is_err() {
+            self.stats.failed.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        if tokio::time::timeout(JOURNAL_COMMIT_WAIT, committed).await.is_err() {
+            tracing::warn!(call = %call_id, "call record not committed within {JOURNAL_COMMIT_WAIT:?}");
+        }
+    }
+}
+
+struct Writer {
+    store: Store,
+    tenants: TenantIds,
+    stats: Arc<JournalStats>,
+}
+
+impl Writer {
+    async fn run(self, mut jobs: mpsc::Receiver<Job>) {
+        while let Some(job) = jobs.recv().await {
+            let (call_id, written) = match job {
+                Job::Open(call) => (call.call_id.clone(), self.open(&call).await),
+                Job::Finish(record, done) => {
+                    let written = self.finish(&record).await;
+                    let _ = done.send(());
+                    (record.call_id, written)
+                }
+            };
+            if let Err(error) = written {
+                self.stats.failed.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(call = %call_id, "call record not written: {error}");
+            }
+        }
+    }
+
+    async fn open(&self, call: &CallStart) -> Result<(), StoreError> {
+        let tenant = self.tenants.id(&call.tenant).await?;
+        self.store.open_call(tenant, &cdr::new_call(call)).await?;
+        self.stats.opened.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    async fn finish(&self, record: &CallRecord) -> Result<(), StoreError> {
+        let tenant = self.tenants.id(&record.tenant).await?;
+        let id = wasmphony_store::CallId(record.call_id.clone());
+        let end = cdr::call_end(record);
+        let events = cdr::events(record);
+        match self.store.finish_call(tenant, &id, &end, &events).await {
+            // Its opening was not written (a failed write): write both now.
+            Err(StoreError::NotFound(_)) => {
+                self.store.open_call(tenant, &cdr::new_call_from_record(record)).await?;
+                self.store.finish_call(tenant, &id, &end, &events).await?;
+            }
+            other => {
+                other?;
+            }
+        }
+        self.stats.finished.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+}

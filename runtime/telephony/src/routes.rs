@@ -1,0 +1,124 @@
+//! The controller's route table from the store: every tenant's numbers and
+//! routes, services and prompts; rebuilt when what it is made of changes.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use wasmphony_controller::{Controller, Route, RouteTable, Tenant};
+use wasmphony_media::play::PromptLibrary;
+use wasmphony_store::{Store, StoreError, TenantId};
+
+use crate::fallback::engine_fallback;
+use crate::prompts::tenant_library;
+use crate::services::StoreServices;
+
+/// How often the store is asked whether routes or prompts changed.
+pub const ROUTE_REFRESH: Duration = Duration::from_secs(2);
+
+/// What a route table was built from, to tell when it must be rebuilt: routes
+/// (numbers, scenarios, configuration, fallback) and prompts (name, time, size).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RouteSource(String);
+
+/// A route table and what it was built from.
+pub struct LoadedRoutes {
+    /// The table for [`Controller::set_routes`].
+    pub table: RouteTable,
+    /// Numbers routed, over all tenants.
+    pub numbers: usize,
+    /// What it was built from.
+    pub source: RouteSource,
+}
+
+/// Reads what the route table is made of.
+pub(crate) async fn route_source(store: &Store) -> Result<RouteSource, StoreError> {
+    let mut text = String::new();
+    for tenant in store.list_tenants().await? {
+        text.push_str(&format!("tenant {} {}\n", tenant.id, tenant.slug));
+        for route in store.list_routes(tenant.id).await? {
+            let line = serde_json::to_string(&route).unwrap_or_default();
+            text.push_str(&line);
+            text.push('\n');
+        }
+        for prompt in store.list_prompts(tenant.id).await? {
+            text.push_str(&format!(
+                "prompt {} {} {}\n",
+                prompt.name, prompt.created.0, prompt.size_bytes
+            ));
+        }
+    }
+    Ok(RouteSource(text))
+}
+
+/// Builds the route table of every tenant in the store.
+pub async fn load_routes(store: &Store, base: &PromptLibrary) -> Result<LoadedRoutes, StoreError> {
+    let source = route_source(store).await?;
+    let mut table = RouteTable::new();
+    let mut numbers = 0;
+    for tenant in store.list_tenants().await? {
+        table.add_tenant(&tenant.slug, tenant_entry(store, base, tenant.id).await?);
+        for route in store.list_routes(tenant.id).await? {
+            let entry = Route {
+                tenant: tenant.slug.clone(),
+                scenario: route.scenario.clone(),
+                config_json: Arc::from(route.config.to_string().as_str()),
+                fallback: engine_fallback(route.fallback.as_ref()),
+            };
+            // Stored numbers are E.164 (`+359…`); phones and trunks often send them
+            // without the plus.
+            table.add_number(&route.number, entry);
+            if let Some(digits) = route.number.strip_prefix('+') {
+                table.add_alias(digits, &route.number);
+            }
+            numbers += 1;
+        }
+    }
+    Ok(LoadedRoutes {
+        table,
+        numbers,
+        source,
+    })
+}
+
+async fn tenant_entry(
+    store: &Store,
+    base: &PromptLibrary,
+    tenant: TenantId,
+) -> Result<Tenant, StoreError> {
+    Ok(Tenant {
+        services: Arc::new(StoreServices::new(store.clone(), tenant)),
+        prompts: Arc::new(tenant_library(base, store, tenant).await?),
+    })
+}
+
+/// Rebuilds the controller's route table whenever the store's routes or prompts
+/// change (through the API, or another node sharing PostgreSQL). Runs until the
+/// controller is dropped elsewhere; errors are logged and retried.
+pub async fn keep_routes_fresh(
+    controller: Arc<Controller>,
+    store: Store,
+    base: Arc<PromptLibrary>,
+    mut current: RouteSource,
+) {
+    let mut ticks = tokio::time::interval(ROUTE_REFRESH);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    while Arc::strong_count(&controller) > 1 {
+        ticks.tick().await;
+        match route_source(&store).await {
+            Ok(source) if source == current => continue,
+            Ok(_) => {}
+            Err(error) => {
+                tracing::warn!("cannot read the routes: {error}");
+                continue;
+            }
+        }
+        match load_routes(&store, &base).await {
+            Ok(loaded) => {
+                tracing::info!(numbers = loaded.numbers, "routes reloaded");
+                controller.set_routes(loaded.table);
+                current = loaded.source;
+            }
+            Err(error) => tracing::warn!("cannot reload the routes: {error}"),
+        }
+    }
+}
