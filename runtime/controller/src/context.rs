@@ -5,9 +5,11 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 use wasmphony_media::net::PortAllocator;
+use wasmphony_sip::auth::DigestAlgorithm;
 use wasmphony_sip::endpoint::Endpoint;
 
 use crate::live_calls::LiveCalls;
+use crate::phones::Phones;
 
 /// Settings of a [`crate::Controller`].
 #[derive(Debug, Clone)]
@@ -27,6 +29,10 @@ pub struct ControllerConfig {
     /// Where outbound calls to phone numbers go (`sip:<number>@gateway`) until
     /// trunks exist; `None`: dialing a number is refused.
     pub number_gateway: Option<SocketAddr>,
+    /// Digest algorithms offered to registering phones, in order of preference.
+    /// Default MD5 only: some phones (baresip 1.0 of Debian, many desk phones) give up
+    /// when any challenge offers SHA-256.
+    pub phone_digest: Vec<DigestAlgorithm>,
 }
 
 impl ControllerConfig {
@@ -40,6 +46,7 @@ impl ControllerConfig {
             record_sink: crate::limits::DEFAULT_RECORD_SINK,
             utc_offset_minutes: 0,
             number_gateway: None,
+            phone_digest: vec![DigestAlgorithm::Md5],
         }
     }
 }
@@ -54,6 +61,8 @@ pub(crate) struct ControllerContext {
     pub(crate) number_gateway: Option<SocketAddr>,
     /// Outbound legs in progress, so the callee's BYE finds its bridge.
     pub(crate) legs: LiveCalls,
+    /// Staff phones: accounts and registrations.
+    pub(crate) phones: Phones,
 }
 
 impl ControllerContext {
@@ -66,6 +75,7 @@ impl ControllerContext {
             utc_offset_minutes: config.utc_offset_minutes,
             number_gateway: config.number_gateway,
             legs: LiveCalls::default(),
+            phones: Phones::new(config.phone_digest.clone()),
         }
     }
 }

@@ -2,6 +2,7 @@
 //! task per routed INVITE, and tells running calls when their caller leaves.
 
 use std::sync::Arc;
+use std::time::Instant;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use parking_lot::RwLock;
@@ -10,12 +11,14 @@ use wasmphony_engine::ScenarioRegistry;
 use wasmphony_media::dtmf::parse_info;
 use wasmphony_sip::dialog::DialogId;
 use wasmphony_sip::endpoint::{Endpoint, Incoming, ServerTransaction};
+use wasmphony_sip::ids::new_tag;
 use wasmphony_sip::message::{Method, Request, StatusCode};
 
 use crate::call_record::CallRecord;
 use crate::journal::{CallJournal, ChannelJournal};
 use crate::context::{ControllerConfig, ControllerContext};
 use crate::limits::BYE_ANSWER_WAIT;
+use crate::phones::RegisterRefusal;
 use crate::live_calls::{ByeOutcome, CallerGone, LiveCalls};
 use crate::route::RouteTable;
 
@@ -66,8 +69,10 @@ impl Controller {
         journal: Arc<dyn CallJournal>,
         dropped_records: Arc<AtomicU64>,
     ) -> Arc<Controller> {
+        let context = ControllerContext::new(endpoint, config);
+        context.phones.set_books(routes.phone_books());
         Arc::new(Controller {
-            context: Arc::new(ControllerContext::new(endpoint, config)),
+            context: Arc::new(context),
             registry,
             routes: RwLock::new(Arc::new(routes)),
             live: LiveCalls::default(),
@@ -79,6 +84,7 @@ impl Controller {
 
     /// Replaces the route table; calls in progress keep their route.
     pub fn set_routes(&self, routes: RouteTable) {
+        self.context.phones.set_books(routes.phone_books());
         *self.routes.write() = Arc::new(routes);
     }
 
@@ -120,6 +126,10 @@ impl Controller {
                 return;
             }
             Method::Info => self.on_info(request),
+            Method::Register => {
+                self.on_register(transaction).await;
+                return;
+            }
             _ => StatusCode::NOT_IMPLEMENTED,
         };
         let response = transaction.response(status);
@@ -150,6 +160,31 @@ impl Controller {
             StatusCode::CALL_DOES_NOT_EXIST
         };
         answer(transaction, status).await;
+    }
+
+    /// REGISTER from a staff phone to its tenant's domain (the Request-URI's host).
+    async fn on_register(&self, mut transaction: ServerTransaction) {
+        let request = transaction.request();
+        let domain = request.uri.host().to_string();
+        let routes = self.route_table();
+        let response = match routes.tenant_for_domain(&domain) {
+            Some(tenant) => self.context.phones.register(
+                tenant,
+                request,
+                transaction.source(),
+                &new_tag(),
+                Instant::now(),
+            ),
+            None => Err(RegisterRefusal::UnknownDomain),
+        };
+        let response = match response {
+            Ok(response) => response,
+            Err(RegisterRefusal::UnknownDomain) => transaction.response(StatusCode::NOT_FOUND),
+            Err(RegisterRefusal::NoEntropy) => {
+                transaction.response(StatusCode::SERVER_INTERNAL_ERROR)
+            }
+        };
+        let _ = transaction.respond(response).await;
     }
 
     /// SIP INFO with a DTMF body (application/dtmf-relay or application/dtmf)

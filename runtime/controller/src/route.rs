@@ -8,6 +8,8 @@ use std::sync::Arc;
 use wasmphony_engine::{Fallback, TenantServices};
 use wasmphony_media::play::PromptLibrary;
 
+use crate::phones::PhoneBook;
+
 /// What answers one dialed number.
 #[derive(Clone)]
 pub struct Route {
@@ -37,6 +39,8 @@ pub struct RouteTable {
     /// Other ways of dialing a routed number (without `+`, national form) -> the number.
     aliases: HashMap<String, String>,
     tenants: HashMap<String, Tenant>,
+    /// Each tenant's SIP accounts (staff phones), by tenant.
+    phone_books: HashMap<String, Arc<PhoneBook>>,
 }
 
 impl RouteTable {
@@ -53,6 +57,24 @@ impl RouteTable {
     /// Routes `number` (as dialed, normalised by [`normalise_number`]).
     pub fn add_number(&mut self, number: &str, route: Route) {
         self.numbers.insert(normalise_number(number), route);
+    }
+
+    /// Sets the SIP accounts of `tenant`'s staff phones.
+    pub fn set_phone_book(&mut self, tenant: &str, book: PhoneBook) {
+        self.phone_books.insert(tenant.to_string(), Arc::new(book));
+    }
+
+    /// Every tenant's phone book.
+    pub(crate) fn phone_books(&self) -> HashMap<String, Arc<PhoneBook>> {
+        self.phone_books.clone()
+    }
+
+    /// The tenant whose SIP domain is `domain` (its slug), if it is known here.
+    pub fn tenant_for_domain(&self, domain: &str) -> Option<&str> {
+        self.tenants
+            .keys()
+            .find(|slug| slug.eq_ignore_ascii_case(domain))
+            .map(String::as_str)
     }
 
     /// Makes `alias` reach the route of `number` (added with [`RouteTable::add_number`]);

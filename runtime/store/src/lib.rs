@@ -73,6 +73,7 @@ mod recordings;
 mod records;
 mod reports;
 mod routes;
+mod sip_accounts;
 mod store;
 mod tenants;
 mod trunks;
@@ -102,6 +103,7 @@ pub use recordings::Recording;
 pub use records::{MAX_RECORDS_PER_QUERY, NewRecord, Record};
 pub use reports::{DEFAULT_SERVICE_LEVEL_MS, GroupCount, Period, ServiceSummary, WeekdayHour};
 pub use routes::{Fallback, Route, RouteSpec};
+pub use sip_accounts::{MIN_SIP_SECRET_LEN, SipAccount};
 pub use store::{
     ACQUIRE_TIMEOUT, Backend, DEFAULT_NODE, MAX_CONNECTIONS, SQLITE_BUSY_TIMEOUT, Store,
 };

@@ -203,12 +203,14 @@ impl Store {
         .await
         .map_err(conflict_as("extension"))?
         .ok_or(StoreError::NotFound("user"))?;
+        let secrets = crate::sip_accounts::secrets_of(&mut tx, tenant, id).await?;
         sqlx::query("DELETE FROM devices WHERE tenant_id = $1 AND user_id = $2")
             .bind(tenant.0)
             .bind(id.0)
             .execute(&mut *tx)
             .await?;
         insert_devices(&mut tx, tenant, id, &spec.devices).await?;
+        crate::sip_accounts::restore_secrets(&mut tx, tenant, id, &secrets).await?;
         tx.commit().await?;
         user_from_row(&row, spec.devices.clone())
     }

@@ -80,10 +80,8 @@ impl StoreJournal {
     }
 
     fn writer_for(&self, call_id: &str) -> &mpsc::Sender<Job> {
-        // FNV-1a: stable and cheap; only needs to spread calls and keep one call on one writer.
-        let hash = call_id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-        });
+        // Stable: one call's writes always go to one writer.
+        let hash = crate::routes::fnv1a(call_id.as_bytes());
         let index = usize::try_from(hash % self.writers.len() as u64).unwrap_or(0);
         &self.writers[index]
     }

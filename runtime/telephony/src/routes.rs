@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use wasmphony_controller::{Controller, Route, RouteTable, Tenant};
+use wasmphony_controller::{Controller, PhoneBook, Route, RouteTable, Tenant};
 use wasmphony_media::play::PromptLibrary;
 use wasmphony_store::{Store, StoreError, TenantId};
 
@@ -16,7 +16,7 @@ use crate::services::StoreServices;
 pub const ROUTE_REFRESH: Duration = Duration::from_secs(2);
 
 /// What a route table was built from, to tell when it must be rebuilt: routes
-/// (numbers, scenarios, configuration, fallback) and prompts (name, time, size).
+/// (numbers, scenarios, configuration, fallback), SIP accounts and prompts (name, time, size).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RouteSource(String);
 
@@ -40,6 +40,15 @@ pub(crate) async fn route_source(store: &Store) -> Result<RouteSource, StoreErro
             text.push_str(&line);
             text.push('\n');
         }
+        for account in store.sip_accounts(tenant.id).await? {
+            // The secret's hash, not the secret: this text is kept for comparison only.
+            text.push_str(&format!(
+                "phone {} {} {:016x}\n",
+                account.username,
+                account.extension,
+                fnv1a(account.secret.as_bytes())
+            ));
+        }
         for prompt in store.list_prompts(tenant.id).await? {
             text.push_str(&format!(
                 "prompt {} {} {}\n",
@@ -57,6 +66,11 @@ pub async fn load_routes(store: &Store, base: &PromptLibrary) -> Result<LoadedRo
     let mut numbers = 0;
     for tenant in store.list_tenants().await? {
         table.add_tenant(&tenant.slug, tenant_entry(store, base, tenant.id).await?);
+        let mut phones = PhoneBook::new();
+        for account in store.sip_accounts(tenant.id).await? {
+            phones.add_phone(&account.extension, &account.username, &account.secret);
+        }
+        table.set_phone_book(&tenant.slug, phones);
         for route in store.list_routes(tenant.id).await? {
             let entry = Route {
                 tenant: tenant.slug.clone(),
@@ -121,4 +135,11 @@ pub async fn keep_routes_fresh(
             Err(error) => tracing::warn!("cannot reload the routes: {error}"),
         }
     }
+}
+
+/// FNV-1a: a stable, cheap fingerprint (not a security hash: it only detects change).
+pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+        (hash ^ u64::from(*byte)).wrapping_mul(0x100_0000_01b3)
+    })
 }

@@ -1,7 +1,7 @@
 //! Placing one outbound INVITE and following its transaction.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Instant;
 
 use bytes::Bytes;
 use tokio::sync::{mpsc, oneshot};
@@ -33,12 +33,15 @@ pub(crate) struct DialRequest {
 }
 
 /// Where a dial target is reached: SIP URIs with an IP literal directly,
-/// numbers through the gateway. Extensions need the registrar (not yet here).
+/// numbers through the gateway, an extension at each of its user's registered
+/// phones (rung together; none registered: an empty group).
 pub(crate) fn resolve_target(
     target: &DialTarget,
-    gateway: Option<SocketAddr>,
-) -> Result<DialRequest, CallError> {
-    match target {
+    context: &ControllerContext,
+    tenant: &str,
+) -> Result<Vec<DialRequest>, CallError> {
+    let gateway = context.number_gateway;
+    let one = match target {
         DialTarget::SipUri(text) => {
             let uri = Uri::parse(text)
                 .map_err(|e| CallError::Invalid(format!("SIP URI {text:?}: {e}")))?;
@@ -69,13 +72,22 @@ pub(crate) fn resolve_target(
                 label: number.clone(),
             })
         }
-        DialTarget::Extension(extension) => Err(CallError::NotFound(format!(
-            "extension {extension}: no registered devices (the registrar is not attached yet)"
-        ))),
+        DialTarget::Extension(extension) => {
+            let phones = context.phones.contacts(tenant, extension, Instant::now());
+            return Ok(phones
+                .into_iter()
+                .map(|phone| DialRequest {
+                    uri: phone.uri,
+                    target: Target::udp(phone.source),
+                    label: extension.clone(),
+                })
+                .collect());
+        }
         DialTarget::AssignedManager => Err(CallError::NotFound(
-            "assigned manager: no registered devices".into(),
+            "assigned manager: routing by customer card is not available yet".into(),
         )),
-    }
+    };
+    one.map(|request| vec![request])
 }
 
 /// A leg placed and ringing.

@@ -29,10 +29,17 @@ impl SipCall {
                 "at most {MAX_DIAL_TARGETS} dial targets"
             )));
         }
-        let gateway = self.context.number_gateway;
-        let mut requests = Vec::with_capacity(options.targets.len());
+        let mut groups = Vec::with_capacity(options.targets.len());
         for target in &options.targets {
-            requests.push(resolve_target(target, gateway)?);
+            let group = resolve_target(target, &self.context, &self.info.tenant)?;
+            if !group.is_empty() {
+                groups.push(group);
+            }
+        }
+        if groups.is_empty() {
+            return Err(CallError::NotFound(
+                "no dial target is reachable (no registered phone)".into(),
+            ));
         }
         let seconds = match options.ring_timeout_seconds {
             0 => DEFAULT_RING_SECONDS,
@@ -56,7 +63,7 @@ impl SipCall {
                 ring(
                     &context,
                     &prompts,
-                    requests,
+                    groups.into_iter().flatten().collect(),
                     &caller_id,
                     codec,
                     ring_time,
@@ -67,11 +74,11 @@ impl SipCall {
             DialStrategy::Sequential => {
                 let mut outcome = Err(RingFailure::NoAnswer);
                 let mut busy = false;
-                for request in requests {
+                for group in groups {
                     outcome = ring(
                         &context,
                         &prompts,
-                        vec![request],
+                        group,
                         &caller_id,
                         codec,
                         ring_time,

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
+use wasmphony_sip::auth::DigestAlgorithm;
 
 use crate::server::{DEMO_NUMBERS, DEMO_TENANT, HttpApi, Server, ServerConfig, Telephony, TelephonyConfig};
 
@@ -34,6 +35,10 @@ pub(crate) struct ServeArgs {
     /// Directories of prompts every tenant has, in order (later files win).
     #[arg(long = "prompts", env = "WASMPHONY_PROMPTS", value_delimiter = ',', default_values_os_t = default_prompt_dirs())]
     pub(crate) prompt_dirs: Vec<PathBuf>,
+    /// Digest algorithms offered to registering phones, in order (`md5`, `sha-256`).
+    /// MD5 alone by default: many phones give up when any challenge offers SHA-256.
+    #[arg(long, value_delimiter = ',', default_value = "md5", value_parser = parse_digest, env = "WASMPHONY_SIP_DIGEST")]
+    pub(crate) sip_digest: Vec<DigestAlgorithm>,
     /// Most calls at once; INVITEs beyond are answered 503.
     #[arg(long, default_value_t = wasmphony_controller::DEFAULT_MAX_CALLS, env = "WASMPHONY_MAX_CALLS")]
     pub(crate) max_calls: usize,
@@ -67,6 +72,10 @@ impl ServeArgs {
 fn default_prompt_dirs() -> Vec<PathBuf> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../prompts");
     vec![root.join("builtin"), root.join("demo")]
+}
+
+fn parse_digest(text: &str) -> Result<DigestAlgorithm, String> {
+    DigestAlgorithm::parse(text).ok_or_else(|| format!("{text:?}: expected md5 or sha-256"))
 }
 
 fn parse_port_range(text: &str) -> Result<(u16, u16), String> {
@@ -137,6 +146,7 @@ async fn serve(args: ServeArgs) -> ExitCode {
         rtp_ports: args.rtp_ports,
         prompt_dirs: args.prompt_dirs,
         max_calls: args.max_calls,
+        phone_digest: args.sip_digest,
     };
     let telephony = match Telephony::start(&server, &telephony_config).await {
         Ok(telephony) => telephony,
@@ -145,7 +155,7 @@ async fn serve(args: ServeArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    print_phone_details(&server, &telephony);
+    print_phone_details(&server, &telephony).await;
     println!("ready; Ctrl-C stops");
     let stopped = api
         .serve(async {
@@ -192,12 +202,22 @@ fn print_banner(server: &Server) {
     }
 }
 
-fn print_phone_details(server: &Server, telephony: &Telephony) {
+async fn print_phone_details(server: &Server, telephony: &Telephony) {
     for addr in &telephony.sip_addrs {
         println!("  SIP:        udp/tcp {addr} ({} routed number(s))", telephony.numbers);
     }
     if !server.registry.names(DEMO_TENANT).is_empty() {
         if let Some(addr) = telephony.sip_addrs.first() {
+            if let Ok(Some(demo)) = server.store.tenant_by_slug(DEMO_TENANT).await
+                && let Ok(accounts) = server.store.sip_accounts(demo.id).await
+            {
+                for account in accounts {
+                    println!(
+                        "  phone:      sip:{}@{DEMO_TENANT} password {} (outbound proxy {addr})",
+                        account.username, account.secret
+                    );
+                }
+            }
             let (number, scenario) = DEMO_NUMBERS[0];
             println!("  try it:     call sip:{number}@{addr} from a softphone ({scenario})");
             println!(

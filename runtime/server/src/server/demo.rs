@@ -1,10 +1,10 @@
 //! The demo tenant: what `cargo run --release` serves on a fresh database — a restaurant
-//! chain with one number per shipped inbound scenario, its staff, its queues, and the shipped
-//! components stored as version 1.
+//! chain with one number per shipped inbound scenario, its staff (each with a SIP phone account
+//! and a random secret), its queues, and the shipped components stored as version 1.
 
 use wasmphony_engine::{ContentHash, World};
 use wasmphony_store::{
-    ComponentSource, Fallback, NewComponentVersion, NewTenant, QueueSpec, QueueStrategy, Role,
+    ComponentSource, Device, Fallback, NewComponentVersion, NewTenant, QueueSpec, QueueStrategy, Role,
     RouteSpec, Store, StoreError, UnixMs, UserSpec,
 };
 
@@ -28,6 +28,9 @@ const DEMO_STAFF: [(&str, &str, &str); 5] = [
     ("104", "Petar (reception)", "reception"),
     ("105", "Director", "management"),
 ];
+
+/// Random bytes in a demo phone's SIP secret (shown as hex).
+const DEMO_SECRET_BYTES: usize = 8;
 
 /// Queues the shipped scenarios' default configurations name.
 const DEMO_QUEUES: [&str; 4] = ["bookings", "delivery", "banquets", "reception"];
@@ -56,10 +59,17 @@ pub(super) async fn seed_if_empty(store: &Store) -> Result<bool, BootError> {
                     role: if extension == "105" { Role::Admin } else { Role::Agent },
                     skills: Vec::new(),
                     password_hash: None,
-                    devices: Vec::new(),
+                    devices: vec![Device::Sip { username: extension.into() }],
                 },
             )
             .await?;
+        // A random secret per phone, shown in the start-up banner: the demo never ships
+        // a guessable SIP password.
+        let mut random = [0_u8; DEMO_SECRET_BYTES];
+        getrandom::fill(&mut random)
+            .map_err(|e| BootError::Demo(format!("no randomness for SIP secrets: {e}")))?;
+        let secret: String = random.iter().map(|b| format!("{b:02x}")).collect();
+        store.set_sip_secret(tenant, extension, &secret).await?;
     }
     for queue in DEMO_QUEUES {
         store

@@ -26,6 +26,8 @@ pub(crate) struct TelephonyConfig {
     pub(crate) prompt_dirs: Vec<PathBuf>,
     /// Most calls at once.
     pub(crate) max_calls: usize,
+    /// Digest algorithms offered to registering phones.
+    pub(crate) phone_digest: Vec<wasmphony_sip::auth::DigestAlgorithm>,
 }
 
 /// Why the phone side could not start.
@@ -73,6 +75,7 @@ impl Telephony {
         let mut controller_config =
             ControllerConfig::new(media_ip, ports, server.data_dir.clone());
         controller_config.max_calls = config.max_calls;
+        controller_config.phone_digest = config.phone_digest.clone();
         let (journal, writers) = StoreJournal::start(server.store.clone());
         let controller = Controller::with_journal(
             endpoint,

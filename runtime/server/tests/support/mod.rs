@@ -19,8 +19,9 @@ pub const START_DEADLINE: Duration = Duration::from_secs(60);
 fn rtp_range() -> String {
     static NEXT: AtomicU16 = AtomicU16::new(0);
     let block = NEXT.fetch_add(1, Ordering::Relaxed);
-    // Tests of other binaries use other ranges (the controller's tests bind 40000+).
-    let base = 30_000 + (std::process::id() % 8) as u16 * 1_000 + block * 200;
+    // Above Linux's ephemeral range (32768-60999), so no client socket of sipp or the
+    // tests takes them; test binaries of one run differ by process id.
+    let base = 61_000 + (std::process::id() % 4) as u16 * 1_000 + (block % 5) * 200;
     format!("{base}-{}", base + 199)
 }
 
@@ -184,5 +185,15 @@ pub fn run_sipp(server_sip: &str, number: &str, scenario: &str, dir: &Path, args
             String::from_utf8_lossy(&output.stderr)
         ),
         completed,
+    }
+}
+
+/// A child process killed when the test ends, however it ends.
+pub struct KillOnDrop(pub Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 }

@@ -22,7 +22,10 @@ impl StoreServices {
     ///
     /// The request's `queue` is not kept: the store's callback tasks have no queue (the
     /// dialer picks the agents). It is logged at debug level.
-    pub(super) async fn file_callback(&self, request: CallbackRequest) -> Result<String, CallError> {
+    pub(super) async fn file_callback(
+        &self,
+        request: CallbackRequest,
+    ) -> Result<String, CallError> {
         let now = self.now();
         let due = match request.at_unix {
             Some(at) => to_ms(at)?,

@@ -3,12 +3,16 @@
 
 use wasmphony_engine::api::{CallError, Contact, ContactUpdate, Direction, HistoryEntry};
 use wasmphony_store as store;
-use wasmphony_store::{ContactId, MAX_FIELDS_BYTES, Page, StoreError, UserId};
+use wasmphony_store::{CallId, ContactId, MAX_FIELDS_BYTES, Page, StoreError, UserId};
 
 use super::StoreServices;
 use super::errors::to_call_error;
 use super::fields::{check_field_count, from_map, merge_fields, to_map, to_seconds};
 use super::ids::parse_id;
+
+/// Most history entries one request returns. The store's `contact_history` reads calls
+/// without their tags, so each entry costs one more query for them; this bounds that.
+pub(crate) const MAX_HISTORY_ENTRIES: u32 = 100;
 
 /// Who the store records as the author of a note a scenario adds.
 pub(crate) const NOTE_AUTHOR: &str = "scenario";
@@ -83,21 +87,43 @@ impl StoreServices {
         let Some(id) = parse_id(contact_id) else {
             return Ok(Vec::new());
         };
-        match self
+        let page = Page::first(limit.min(MAX_HISTORY_ENTRIES));
+        let calls = match self
             .store
-            .contact_history(self.tenant, ContactId(id), Page::first(limit))
+            .contact_history(self.tenant, ContactId(id), page)
             .await
         {
-            Ok(calls) => Ok(calls.iter().map(history_entry).collect()),
+            Ok(calls) => calls,
+            Err(StoreError::NotFound(_)) => return Ok(Vec::new()),
+            Err(error) => return Err(to_call_error(self.tenant, "contact history", error)),
+        };
+        let mut history = Vec::with_capacity(calls.len());
+        for mut call in calls {
+            call.tags = self.tags_of(&call.id).await?;
+            history.push(history_entry(&call));
+        }
+        Ok(history)
+    }
+
+    /// A call's tags (the history listing leaves them out). A call gone meanwhile has none.
+    async fn tags_of(&self, call: &CallId) -> Result<Vec<String>, CallError> {
+        match self.store.call(self.tenant, call).await {
+            Ok(call) => Ok(call.tags),
             Err(StoreError::NotFound(_)) => Ok(Vec::new()),
-            Err(error) => Err(to_call_error(self.tenant, "contact history", error)),
+            Err(error) => Err(to_call_error(self.tenant, "call tags", error)),
         }
     }
 
     pub(super) async fn note_on(&self, contact_id: &str, text: &str) -> Result<(), CallError> {
         let id = parse_id(contact_id).ok_or_else(|| CallError::NotFound("contact".into()))?;
         self.store
-            .add_note(self.tenant, ContactId(id), Some(NOTE_AUTHOR), text, self.now())
+            .add_note(
+                self.tenant,
+                ContactId(id),
+                Some(NOTE_AUTHOR),
+                text,
+                self.now(),
+            )
             .await
             .map_err(self.fail("add note"))?;
         Ok(())

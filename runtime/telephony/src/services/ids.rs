@@ -5,9 +5,8 @@
 /// decimal (`"42"`; not `"+42"`, `" 42"`, `"042"`, `"-1"`, or too large for an i64).
 /// Callers answer `None` as "not found", as the simulator does for unknown ids.
 pub(crate) fn parse_id(text: &str) -> Option<i64> {
-    let canonical = !text.is_empty()
-        && text.bytes().all(|b| b.is_ascii_digit())
-        && !text.starts_with('0');
+    let canonical =
+        !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) && !text.starts_with('0');
     if !canonical {
         return None;
     }

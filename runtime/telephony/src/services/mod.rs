@@ -28,8 +28,8 @@ mod records;
 use async_trait::async_trait;
 use wasmphony_engine::TenantServices;
 use wasmphony_engine::api::{
-    CallError, CallbackRequest, Contact, ContactUpdate, HistoryEntry, NewRecord,
-    OriginateRequest, RecordData,
+    CallError, CallbackRequest, Contact, ContactUpdate, HistoryEntry, NewRecord, OriginateRequest,
+    RecordData,
 };
 use wasmphony_store::{Store, StoreError, TenantId, UnixMs};
 
