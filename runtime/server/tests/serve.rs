@@ -133,3 +133,11 @@ fn the_server_serves_the_http_api_and_sip_for_the_demo_tenant() {
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("# TYPE"), "Prometheus text: {body}");
 }
+
+#[test]
+fn ctrl_c_stops_the_server_cleanly() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut server = support::Server::start(dir.path(), &[]);
+    let status = server.interrupt(std::time::Duration::from_secs(20));
+    assert!(status.is_some_and(|s| s.success()), "the server stops on SIGINT with success: {status:?}");
+}

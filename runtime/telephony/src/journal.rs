@@ -30,6 +30,8 @@ pub const JOURNAL_COMMIT_WAIT: Duration = Duration::from_secs(10);
 enum Job {
     Open(CallStart),
     Finish(CallRecord, oneshot::Sender<()>),
+    /// Answered once everything queued before it is written.
+    Flush(oneshot::Sender<()>),
 }
 
 /// Counters of the journal, for metrics and the logs.
@@ -50,8 +52,8 @@ pub struct StoreJournal {
 }
 
 impl StoreJournal {
-    /// Starts the writers on `store`; they stop once the journal is dropped and
-    /// their queues are drained (await the handles to be sure every CDR is written).
+    /// Starts the writers on `store`; they stop once the journal is dropped and their
+    /// queues are drained. [`StoreJournal::flush`] waits for what is queued so far.
     pub fn start(store: Store) -> (Arc<StoreJournal>, Vec<JoinHandle<()>>) {
         let count = match store.backend() {
             Backend::Postgres => POSTGRES_WRITERS,
@@ -72,6 +74,16 @@ impl StoreJournal {
             handles.push(tokio::spawn(writer.run(jobs)));
         }
         (Arc::new(StoreJournal { writers, stats }), handles)
+    }
+
+    /// Returns once every write queued before the call is done (written or failed).
+    pub async fn flush(&self) {
+        for writer in &self.writers {
+            let (done, flushed) = oneshot::channel();
+            if writer.send(Job::Flush(done)).await.is_ok() {
+                let _ = flushed.await;
+            }
+        }
     }
 
     /// The journal's counters.
@@ -124,6 +136,10 @@ impl Writer {
                     let written = self.finish(&record).await;
                     let _ = done.send(());
                     (record.call_id, written)
+                }
+                Job::Flush(done) => {
+                    let _ = done.send(());
+                    continue;
                 }
             };
             if let Err(error) = written {

@@ -4,8 +4,8 @@
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
-use tokio::task::JoinHandle;
 use wasmphony_controller::{Controller, ControllerConfig};
 use wasmphony_media::net::PortAllocator;
 use wasmphony_sip::endpoint::{Endpoint, EndpointConfig, TransportKind};
@@ -51,8 +51,10 @@ pub(crate) struct Telephony {
     pub(crate) sip_addrs: Vec<SocketAddr>,
     pub(crate) numbers: usize,
     pub(crate) journal: Arc<StoreJournal>,
-    writers: Vec<JoinHandle<()>>,
 }
+
+/// Longest a stop waits for queued call records.
+const STOP_FLUSH_WAIT: Duration = Duration::from_secs(10);
 
 impl Telephony {
     /// Binds SIP, loads the routes and starts taking calls.
@@ -76,7 +78,8 @@ impl Telephony {
             ControllerConfig::new(media_ip, ports, server.data_dir.clone());
         controller_config.max_calls = config.max_calls;
         controller_config.phone_digest = config.phone_digest.clone();
-        let (journal, writers) = StoreJournal::start(server.store.clone());
+        // The writers run as long as the journal; `stop` flushes them.
+        let (journal, _writers) = StoreJournal::start(server.store.clone());
         let controller = Controller::with_journal(
             endpoint,
             server.registry.clone(),
@@ -96,17 +99,19 @@ impl Telephony {
             sip_addrs,
             numbers: loaded.numbers,
             journal,
-            writers,
         })
     }
 
-    /// Waits until the journal has written what it was given. Calls still running are
-    /// left live in the store, to be closed as interrupted at the next start.
+    /// Waits (at most [`STOP_FLUSH_WAIT`]) until the journal has written what it was
+    /// given. Calls still running are left live in the store, to be closed as interrupted
+    /// at the next start.
     pub(crate) async fn stop(self) {
-        drop(self.controller);
-        drop(self.journal);
-        for writer in self.writers {
-            let _ = writer.await;
+        let live = self.controller.live_calls();
+        if live > 0 {
+            eprintln!("wasmphony: {live} call(s) in progress are cut; the next start closes them as interrupted");
+        }
+        if tokio::time::timeout(STOP_FLUSH_WAIT, self.journal.flush()).await.is_err() {
+            eprintln!("wasmphony: call records still queued after {STOP_FLUSH_WAIT:?}; the next start closes those calls");
         }
     }
 }

@@ -80,6 +80,20 @@ impl Server {
         server
     }
 
+    /// SIGINT (Ctrl-C); waits at most `wait` for the exit and returns its status and what
+    /// the server printed after `ready`.
+    pub fn interrupt(&mut self, wait: Duration) -> Option<std::process::ExitStatus> {
+        let _ = Command::new("kill").args(["-INT", &self.child.id().to_string()]).status();
+        let deadline = std::time::Instant::now() + wait;
+        while std::time::Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        None
+    }
+
     /// SIGKILL, as a crash would.
     pub fn kill(&mut self) {
         let _ = self.child.kill();
