@@ -33,7 +33,7 @@ pub(crate) async fn run_call_task(
     call: Box<dyn CallControl>,
 ) {
     let host = controller.registry.host().clone();
-    let journal = controller.journal.clone();
+    let journal = controller.context.journal.clone();
     journal
         .started(task.identity.start(task.scenario.hash().to_string()))
         .await;

@@ -3,11 +3,13 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use wasmphony_media::net::PortAllocator;
 use wasmphony_sip::auth::DigestAlgorithm;
 use wasmphony_sip::endpoint::Endpoint;
 
+use crate::journal::CallJournal;
 use crate::live_calls::LiveCalls;
 use crate::phones::Phones;
 
@@ -63,10 +65,16 @@ pub(crate) struct ControllerContext {
     pub(crate) legs: LiveCalls,
     /// Staff phones: accounts and registrations.
     pub(crate) phones: Phones,
+    /// Where calls are reported.
+    pub(crate) journal: Arc<dyn CallJournal>,
 }
 
 impl ControllerContext {
-    pub(crate) fn new(endpoint: Endpoint, config: &ControllerConfig) -> Self {
+    pub(crate) fn new(
+        endpoint: Endpoint,
+        config: &ControllerConfig,
+        journal: Arc<dyn CallJournal>,
+    ) -> Self {
         ControllerContext {
             endpoint,
             media_ip: config.media_ip,
@@ -76,6 +84,7 @@ impl ControllerContext {
             number_gateway: config.number_gateway,
             legs: LiveCalls::default(),
             phones: Phones::new(config.phone_digest.clone()),
+            journal,
         }
     }
 }

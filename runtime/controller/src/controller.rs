@@ -30,7 +30,6 @@ pub struct Controller {
     pub(crate) live: LiveCalls,
     /// One permit per call slot ([`ControllerConfig::max_calls`]).
     pub(crate) slots: Arc<Semaphore>,
-    pub(crate) journal: Arc<dyn CallJournal>,
     /// Records the default [`ChannelJournal`] dropped (0 with another journal).
     dropped_records: Arc<AtomicU64>,
 }
@@ -69,7 +68,7 @@ impl Controller {
         journal: Arc<dyn CallJournal>,
         dropped_records: Arc<AtomicU64>,
     ) -> Arc<Controller> {
-        let context = ControllerContext::new(endpoint, config);
+        let context = ControllerContext::new(endpoint, config, journal);
         context.phones.set_books(routes.phone_books());
         Arc::new(Controller {
             context: Arc::new(context),
@@ -77,7 +76,6 @@ impl Controller {
             routes: RwLock::new(Arc::new(routes)),
             live: LiveCalls::default(),
             slots: Arc::new(Semaphore::new(config.max_calls)),
-            journal,
             dropped_records,
         })
     }

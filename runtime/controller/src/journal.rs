@@ -43,6 +43,8 @@ pub struct CallStart {
 pub trait CallJournal: Send + Sync + 'static {
     /// A call was admitted; its scenario is about to run.
     async fn started(&self, call: CallStart);
+    /// The call was answered (for live views; the record carries the time too).
+    async fn answered(&self, _tenant: &str, _call_id: &str, _at: SystemTime) {}
     /// The call is over.
     async fn finished(&self, record: CallRecord);
 }

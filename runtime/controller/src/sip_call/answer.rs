@@ -30,7 +30,12 @@ impl SipCall {
         }
         self.caller_format = Some(media.config.format);
         self.leg = Some(MediaLeg::spawn(media.session, media.config));
-        self.book.lock().answered_at = Some(SystemTime::now());
+        let now = SystemTime::now();
+        self.book.lock().answered_at = Some(now);
+        self.context
+            .journal
+            .answered(&self.info.tenant, &self.info.id, now)
+            .await;
         Ok(())
     }
 }
