@@ -19,6 +19,9 @@
 //!   [`ApiError::status`].
 //! * **Limits**: every route has a body limit ([`limits`]); uploads are validated before
 //!   anything is stored.
+//! * **Live events**: `GET /api/v1/events` is a WebSocket of the caller's tenant's events
+//!   (one JSON text message each) from the bus given to [`ApiState::with_events`]; browsers
+//!   may pass the key as `?key=` there. At most [`MAX_EVENT_SUBSCRIBERS_PER_TENANT`] at once.
 //! * **Routes**: [`ENDPOINTS`] lists them; `openapi.json` documents them, and a test keeps
 //!   the two equal.
 #![deny(missing_docs)]
@@ -37,6 +40,7 @@ mod state;
 
 pub use component_sync::{RestoreError, RestoreReport, restore_registry};
 pub use error::{ApiError, ApiResult};
+pub use handlers::events::MAX_EVENT_SUBSCRIBERS_PER_TENANT;
 pub use keys::{KEY_PREFIX, NewKey, generate_key, hash_key};
 pub use limits::ApiLimits;
 pub use metrics::{Counter, Gauge, MAX_SERIES_PER_METRIC, Metrics};

@@ -10,8 +10,8 @@ use axum::routing::{MethodRouter, delete, get, patch, post, put};
 
 use crate::error::ApiError;
 use crate::handlers::{
-    callbacks, calls, components, contacts, metrics, numbers, prompts, queues, recordings, records,
-    reports, routes, tenants, trunks, users,
+    callbacks, calls, components, contacts, events, metrics, numbers, prompts, queues, recordings,
+    records, reports, routes, tenants, trunks, users,
 };
 use crate::limits::ApiLimits;
 use crate::state::ApiState;
@@ -127,6 +127,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     endpoint("GET", "/api/v1/calls/export.csv", NoBody, Tenant),
     endpoint("GET", "/api/v1/calls/{id}", NoBody, Tenant),
     endpoint("GET", "/api/v1/calls/{id}/events", NoBody, Tenant),
+    endpoint("GET", "/api/v1/events", NoBody, Tenant),
     endpoint("GET", "/api/v1/recordings/{id}", NoBody, Tenant),
     endpoint("GET", "/api/v1/recordings/{id}/audio", NoBody, Tenant),
     endpoint("GET", "/api/v1/contacts", NoBody, Tenant),
@@ -207,6 +208,7 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<ApiState>> {
         ("GET", "/api/v1/calls/export.csv") => get(calls::export_csv),
         ("GET", "/api/v1/calls/{id}") => get(calls::get),
         ("GET", "/api/v1/calls/{id}/events") => get(calls::events),
+        ("GET", "/api/v1/events") => get(events::stream),
         ("GET", "/api/v1/recordings/{id}") => get(recordings::get),
         ("GET", "/api/v1/recordings/{id}/audio") => get(recordings::audio),
         ("GET", "/api/v1/contacts") => get(contacts::list),

@@ -1,9 +1,11 @@
-//! What every handler can reach: the store, the scenario registry, limits and metrics.
+//! What every handler can reach: the store, the scenario registry, limits, metrics and the
+//! live event bus.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use wasmphony_engine::ScenarioRegistry;
+use wasmphony_events::EventBus;
 use wasmphony_store::Store;
 
 use crate::keys::hash_key;
@@ -21,6 +23,8 @@ pub struct ApiState {
     pub(crate) admin_key_hash: Option<String>,
     /// Where recording files live (their stored paths are relative to it).
     pub(crate) recordings_dir: Option<PathBuf>,
+    /// The live events streamed by `GET /api/v1/events`, by tenant slug.
+    pub(crate) events: EventBus,
 }
 
 impl ApiState {
@@ -36,6 +40,7 @@ impl ApiState {
             metrics: Arc::new(Metrics::new()),
             admin_key_hash: None,
             recordings_dir: None,
+            events: EventBus::new(),
         }
     }
 
@@ -51,6 +56,14 @@ impl ApiState {
         self
     }
 
+    /// Streams the events published on `events` (shared with the call controller, which
+    /// publishes by tenant slug). Without it the API has a bus of its own that nobody
+    /// publishes on.
+    pub fn with_events(mut self, events: EventBus) -> ApiState {
+        self.events = events;
+        self
+    }
+
     /// Uses these body limits.
     pub fn with_limits(mut self, limits: ApiLimits) -> ApiState {
         self.limits = limits;
@@ -61,6 +74,11 @@ impl ApiState {
     pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> ApiState {
         self.metrics = metrics;
         self
+    }
+
+    /// The live event bus `GET /api/v1/events` streams from.
+    pub fn events(&self) -> &EventBus {
+        &self.events
     }
 
     /// The metrics registry rendered by `GET /metrics`.

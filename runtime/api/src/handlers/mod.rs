@@ -5,6 +5,7 @@ pub(crate) mod callbacks;
 pub(crate) mod calls;
 pub(crate) mod components;
 pub(crate) mod contacts;
+pub(crate) mod events;
 pub(crate) mod metrics;
 pub(crate) mod numbers;
 pub(crate) mod prompts;
