@@ -9,12 +9,13 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use wasmphony_controller::{CallJournal, CallRecord, CallStart};
+use wasmphony_events::{EventBus, LiveEvent, unix_ms};
 use wasmphony_store::{Backend, Store, StoreError};
 
 use crate::cdr;
@@ -30,6 +31,8 @@ pub const JOURNAL_COMMIT_WAIT: Duration = Duration::from_secs(10);
 enum Job {
     Open(CallStart),
     Finish(CallRecord, oneshot::Sender<()>),
+    /// Announced after the call's ringing event, which waits for the CDR's opening.
+    Answered { tenant: String, event: LiveEvent },
     /// Answered once everything queued before it is written.
     Flush(oneshot::Sender<()>),
 }
@@ -54,7 +57,9 @@ pub struct StoreJournal {
 impl StoreJournal {
     /// Starts the writers on `store`; they stop once the journal is dropped and their
     /// queues are drained. [`StoreJournal::flush`] waits for what is queued so far.
-    pub fn start(store: Store) -> (Arc<StoreJournal>, Vec<JoinHandle<()>>) {
+    /// Live events (ringing with the caller's card, answered, ended) go to `events`
+    /// once what they announce is committed.
+    pub fn start(store: Store, events: EventBus) -> (Arc<StoreJournal>, Vec<JoinHandle<()>>) {
         let count = match store.backend() {
             Backend::Postgres => POSTGRES_WRITERS,
             Backend::Sqlite => 1,
@@ -70,6 +75,7 @@ impl StoreJournal {
                 store: store.clone(),
                 tenants: tenants.clone(),
                 stats: stats.clone(),
+                events: events.clone(),
             };
             handles.push(tokio::spawn(writer.run(jobs)));
         }
@@ -108,6 +114,21 @@ impl CallJournal for StoreJournal {
         }
     }
 
+    async fn answered(&self, tenant: &str, call_id: &str, at: SystemTime) {
+        let event = LiveEvent::CallAnswered {
+            call_id: call_id.to_string(),
+            at_ms: unix_ms(at),
+        };
+        let job = Job::Answered {
+            tenant: tenant.to_string(),
+            event,
+        };
+        // Through the call's writer, so screens see it after the ringing event.
+        if self.writer_for(call_id).send(job).await.is_err() {
+            self.stats.failed.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
     async fn finished(&self, record: CallRecord) {
         let (done, committed) = oneshot::channel();
         let call_id = record.call_id.clone();
@@ -125,6 +146,7 @@ struct Writer {
     store: Store,
     tenants: TenantIds,
     stats: Arc<JournalStats>,
+    events: EventBus,
 }
 
 impl Writer {
@@ -136,6 +158,10 @@ impl Writer {
                     let written = self.finish(&record).await;
                     let _ = done.send(());
                     (record.call_id, written)
+                }
+                Job::Answered { tenant, event } => {
+                    self.events.publish(&tenant, event);
+                    continue;
                 }
                 Job::Flush(done) => {
                     let _ = done.send(());
@@ -151,8 +177,26 @@ impl Writer {
 
     async fn open(&self, call: &CallStart) -> Result<(), StoreError> {
         let tenant = self.tenants.id(&call.tenant).await?;
-        self.store.open_call(tenant, &cdr::new_call(call)).await?;
+        let opened = self.store.open_call(tenant, &cdr::new_call(call)).await?;
         self.stats.opened.fetch_add(1, Ordering::Relaxed);
+        // The card exists now (opening the call creates it for a new caller).
+        let contact = match self.store.find_contact(tenant, &opened.customer_number).await {
+            Ok(contact) => contact.and_then(|card| serde_json::to_value(card).ok()),
+            Err(error) => {
+                tracing::debug!(call = %call.call_id, "no card for the ringing event: {error}");
+                None
+            }
+        };
+        let event = LiveEvent::CallRinging {
+            call_id: call.call_id.clone(),
+            from: call.from.clone(),
+            to: call.to.clone(),
+            dialed: opened.dialed,
+            scenario: call.scenario.clone(),
+            contact,
+            at_ms: unix_ms(call.started_at),
+        };
+        self.events.publish(&call.tenant, event);
         Ok(())
     }
 
@@ -172,6 +216,15 @@ impl Writer {
             }
         }
         self.stats.finished.fetch_add(1, Ordering::Relaxed);
+        let duration = record.ended_at.duration_since(record.started_at).unwrap_or_default();
+        let event = LiveEvent::CallEnded {
+            call_id: record.call_id.clone(),
+            disposition: end.disposition.as_str().to_string(),
+            hangup_side: end.hangup_side.map_or("system", |side| side.as_str()).to_string(),
+            duration_ms: u64::try_from(duration.as_millis()).unwrap_or(u64::MAX),
+            at_ms: unix_ms(record.ended_at),
+        };
+        self.events.publish(&record.tenant, event);
         Ok(())
     }
 }

@@ -26,7 +26,8 @@ impl HttpApi {
         let state = ApiState::new(server.store.clone(), server.registry.clone())
             .with_admin_key(admin_key)
             .with_recordings_dir(server.data_dir.join("recordings"))
-            .with_metrics(Arc::new(Metrics::new()));
+            .with_metrics(Arc::new(Metrics::new()))
+            .with_events(server.events.clone());
         Ok(HttpApi { listener, state })
     }
 

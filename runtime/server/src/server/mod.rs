@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use wasmphony_api::RestoreReport;
 use wasmphony_engine::{HostConfig, ScenarioHost, ScenarioRegistry};
+use wasmphony_events::EventBus;
 use wasmphony_store::{Store, UnixMs};
 
 pub(crate) use http::HttpApi;
@@ -56,6 +57,8 @@ pub(crate) struct Server {
     pub(crate) seeded_demo: bool,
     pub(crate) components: RestoreReport,
     pub(crate) data_dir: PathBuf,
+    /// Live events: the call journal publishes, the API's WebSocket streams them.
+    pub(crate) events: EventBus,
 }
 
 impl Server {
@@ -89,6 +92,7 @@ impl Server {
             seeded_demo,
             components,
             data_dir: config.data_dir.clone(),
+            events: EventBus::new(),
         })
     }
 }
