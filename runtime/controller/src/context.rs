@@ -12,6 +12,7 @@ use wasmphony_sip::endpoint::Endpoint;
 use crate::journal::CallJournal;
 use crate::live_calls::LiveCalls;
 use crate::phones::Phones;
+use crate::queues::QueueHub;
 
 /// Settings of a [`crate::Controller`].
 #[derive(Debug, Clone)]
@@ -67,6 +68,8 @@ pub(crate) struct ControllerContext {
     pub(crate) phones: Phones,
     /// Where calls are reported.
     pub(crate) journal: Arc<dyn CallJournal>,
+    /// Call queues: definitions and their tasks.
+    pub(crate) queues: QueueHub,
 }
 
 impl ControllerContext {
@@ -85,6 +88,7 @@ impl ControllerContext {
             legs: LiveCalls::default(),
             phones: Phones::new(config.phone_digest.clone()),
             journal,
+            queues: QueueHub::default(),
         }
     }
 }

@@ -70,6 +70,7 @@ impl Controller {
     ) -> Arc<Controller> {
         let context = ControllerContext::new(endpoint, config, journal);
         context.phones.set_books(routes.phone_books());
+        context.queues.set_definitions(routes.queues());
         Arc::new(Controller {
             context: Arc::new(context),
             registry,
@@ -83,6 +84,7 @@ impl Controller {
     /// Replaces the route table; calls in progress keep their route.
     pub fn set_routes(&self, routes: RouteTable) {
         self.context.phones.set_books(routes.phone_books());
+        self.context.queues.set_definitions(routes.queues());
         *self.routes.write() = Arc::new(routes);
     }
 

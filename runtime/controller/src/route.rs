@@ -9,6 +9,7 @@ use wasmphony_engine::{Fallback, TenantServices};
 use wasmphony_media::play::PromptLibrary;
 
 use crate::phones::PhoneBook;
+use crate::queues::QueueDefinition;
 
 /// What answers one dialed number.
 #[derive(Clone)]
@@ -41,6 +42,8 @@ pub struct RouteTable {
     tenants: HashMap<String, Tenant>,
     /// Each tenant's SIP accounts (staff phones), by tenant.
     phone_books: HashMap<String, Arc<PhoneBook>>,
+    /// Each tenant's call queues, by (tenant, queue name).
+    queues: HashMap<(String, String), QueueDefinition>,
 }
 
 impl RouteTable {
@@ -62,6 +65,17 @@ impl RouteTable {
     /// Sets the SIP accounts of `tenant`'s staff phones.
     pub fn set_phone_book(&mut self, tenant: &str, book: PhoneBook) {
         self.phone_books.insert(tenant.to_string(), Arc::new(book));
+    }
+
+    /// Adds or replaces a call queue of `tenant`.
+    pub fn add_queue(&mut self, tenant: &str, queue: QueueDefinition) {
+        self.queues
+            .insert((tenant.to_string(), queue.name.clone()), queue);
+    }
+
+    /// Every tenant's queues.
+    pub(crate) fn queues(&self) -> HashMap<(String, String), QueueDefinition> {
+        self.queues.clone()
     }
 
     /// Every tenant's phone book.

@@ -12,6 +12,7 @@ mod cdr;
 mod fallback;
 mod journal;
 mod prompts;
+mod queues;
 mod routes;
 mod services;
 mod tenant_ids;
@@ -20,6 +21,7 @@ pub use fallback::engine_fallback;
 pub use journal::{
     JOURNAL_COMMIT_WAIT, JOURNAL_QUEUE, JournalStats, POSTGRES_WRITERS, StoreJournal,
 };
+pub use queues::queue_definition;
 pub use prompts::{PROMPT_CODECS, base_library, tenant_library};
 pub use routes::{LoadedRoutes, ROUTE_REFRESH, RouteSource, keep_routes_fresh, load_routes};
 pub use services::StoreServices;

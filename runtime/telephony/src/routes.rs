@@ -10,6 +10,7 @@ use wasmphony_store::{Store, StoreError, TenantId};
 
 use crate::fallback::engine_fallback;
 use crate::prompts::tenant_library;
+use crate::queues::queue_definition;
 use crate::services::StoreServices;
 
 /// How often the store is asked whether routes or prompts changed.
@@ -49,6 +50,13 @@ pub(crate) async fn route_source(store: &Store) -> Result<RouteSource, StoreErro
                 fnv1a(account.secret.as_bytes())
             ));
         }
+        for queue in store.list_queues(tenant.id).await? {
+            text.push_str(&serde_json::to_string(&queue.spec).unwrap_or_default());
+            text.push('\n');
+        }
+        for user in store.list_users(tenant.id).await? {
+            text.push_str(&format!("user {} {:?}\n", user.extension, user.department));
+        }
         for prompt in store.list_prompts(tenant.id).await? {
             text.push_str(&format!(
                 "prompt {} {} {}\n",
@@ -71,6 +79,10 @@ pub async fn load_routes(store: &Store, base: &PromptLibrary) -> Result<LoadedRo
             phones.add_phone(&account.extension, &account.username, &account.secret);
         }
         table.set_phone_book(&tenant.slug, phones);
+        let users = store.list_users(tenant.id).await?;
+        for queue in store.list_queues(tenant.id).await? {
+            table.add_queue(&tenant.slug, queue_definition(&queue, &users));
+        }
         for route in store.list_routes(tenant.id).await? {
             let entry = Route {
                 tenant: tenant.slug.clone(),

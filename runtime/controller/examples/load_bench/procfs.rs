@@ -94,3 +94,17 @@ pub(crate) fn udp_drops(port: u16) -> Option<u64> {
         }
     })
 }
+
+/// The default receive buffer of new sockets (`net.core.rmem_default`).
+const RMEM_DEFAULT: &str = "/proc/sys/net/core/rmem_default";
+
+/// Runs `bind` with `net.core.rmem_default` set to `bytes`, restoring it at
+/// once: std's UdpSocket cannot set SO_RCVBUF itself, and the sink must not
+/// lose the bursts that arrive while it is descheduled (needs root).
+pub(crate) fn with_rmem_default<T>(bytes: u64, bind: impl FnOnce() -> T) -> std::io::Result<T> {
+    let before = std::fs::read_to_string(RMEM_DEFAULT)?;
+    std::fs::write(RMEM_DEFAULT, bytes.to_string())?;
+    let bound = bind();
+    std::fs::write(RMEM_DEFAULT, before.trim())?;
+    Ok(bound)
+}

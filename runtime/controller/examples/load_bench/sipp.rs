@@ -58,6 +58,8 @@ pub(crate) struct SippReport {
     pub(crate) out_of_call: u64,
     /// Response times (rtd 1: INVITE sent to 200 received), milliseconds.
     pub(crate) rtd_ms: Vec<f64>,
+    /// rtd 2 where the scenario has it: the caller's BYE to its 200, milliseconds.
+    pub(crate) bye_ms: Vec<f64>,
     /// CPU seconds sipp used.
     pub(crate) cpu_seconds: f64,
     pub(crate) rss_peak_kib: u64,
@@ -76,18 +78,25 @@ impl SippReport {
         self.dead += other.dead;
         self.out_of_call += other.out_of_call;
         self.rtd_ms.extend(other.rtd_ms);
+        self.bye_ms.extend(other.bye_ms);
         self.cpu_seconds += other.cpu_seconds;
         self.rss_peak_kib = self.rss_peak_kib.max(other.rss_peak_kib);
     }
 
-    /// Percentile `p` (0..=100) of the response times; 0 when none.
-    pub(crate) fn rtd_percentile(&mut self, p: f64) -> f64 {
-        if self.rtd_ms.is_empty() {
-            return 0.0;
-        }
+    /// Sorts the response times (before [`SippReport::rtd_percentile`]).
+    pub(crate) fn sort_rtds(&mut self) {
         self.rtd_ms.sort_by(f64::total_cmp);
-        let rank = ((p / 100.0) * (self.rtd_ms.len() - 1) as f64).round() as usize;
-        self.rtd_ms[rank.min(self.rtd_ms.len() - 1)]
+        self.bye_ms.sort_by(f64::total_cmp);
+    }
+
+    /// Percentile `p` (0..=100) of the sorted response times; 0 when none.
+    pub(crate) fn rtd_percentile(&self, p: f64) -> f64 {
+        percentile(&self.rtd_ms, p)
+    }
+
+    /// Percentile `p` (0..=100) of the sorted BYE times; 0 when none.
+    pub(crate) fn bye_percentile(&self, p: f64) -> f64 {
+        percentile(&self.bye_ms, p)
     }
 
     /// Calls whose answer took longer than `ms`.
@@ -197,7 +206,7 @@ impl Sipp {
     pub(crate) fn report(&self) -> SippReport {
         let mut report = read_stats(&self.dir.join("stat.csv"));
         report.exit_code = self.exited.flatten();
-        report.rtd_ms = read_rtts(&self.dir);
+        (report.rtd_ms, report.bye_ms) = read_rtts(&self.dir);
         report.cpu_seconds = self.ticks as f64 / procfs::TICKS_PER_SECOND;
         report.rss_peak_kib = self.rss_peak_kib;
         report
@@ -235,25 +244,43 @@ fn read_stats(path: &Path) -> SippReport {
     }
 }
 
-/// Every response time in sipp's `*_rtt.csv` (`date_ms;response_time_ms;rtd_name`).
-fn read_rtts(dir: &Path) -> Vec<f64> {
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+/// Every response time in sipp's `*_rtt.csv` (`date_ms;response_time_ms;rtd_no`):
+/// (rtd 1, rtd 2).
+fn read_rtts(dir: &Path) -> (Vec<f64>, Vec<f64>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     };
-    let mut rtts = Vec::new();
+    let mut answers = Vec::new();
+    let mut byes = Vec::new();
     for entry in entries.filter_map(|e| e.ok()) {
         let name = entry.file_name().to_string_lossy().into_owned();
         if !name.ends_with("_rtt.csv") {
             continue;
         }
         let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
-        rtts.extend(text.lines().filter_map(|line| {
-            let mut fields = line.split(';');
-            fields.next()?;
-            fields.next()?.trim().parse::<f64>().ok()
-        }));
+        for line in text.lines() {
+            let mut fields = line.split(';').skip(1);
+            let (Some(ms), Some(rtd)) = (fields.next(), fields.next()) else {
+                continue;
+            };
+            let Ok(ms) = ms.trim().parse::<f64>() else {
+                continue;
+            };
+            match rtd.trim() {
+                "2" => byes.push(ms),
+                _ => answers.push(ms),
+            }
+        }
     }
-    rtts
+    (answers, byes)
 }
 
 /// Waits for every sipp in `procs` to end (polling CPU and memory every

@@ -109,7 +109,7 @@ impl SipCall {
     }
 
     /// Connects the caller and the answered leg until either hangs up.
-    async fn bridge(&mut self, answered: AnsweredLeg) -> Result<DialOutcome, CallError> {
+    pub(super) async fn bridge(&mut self, answered: AnsweredLeg) -> Result<DialOutcome, CallError> {
         let AnsweredLeg {
             mut dialog,
             target,

@@ -10,10 +10,13 @@
 mod answer;
 mod collect;
 mod dial_op;
+mod enqueue;
 mod hangup;
 mod play;
 mod record;
 mod wake;
+
+pub use enqueue::HOLD_MUSIC_PROMPT;
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -180,10 +183,7 @@ impl CallControl for SipCall {
 
     async fn enqueue(&mut self, options: EnqueueOptions) -> Result<QueueOutcome, CallError> {
         self.ensure_not_ended()?;
-        Err(CallError::NotFound(format!(
-            "queue {}: call queues are not served by this host yet",
-            options.queue
-        )))
+        self.wait_in_queue(&options).await
     }
 
     async fn transfer(&mut self, _target: DialTarget) -> Result<(), CallError> {

@@ -3,6 +3,8 @@
 //! plus a minimal HTTP/1.1 client and sipp runs with deadlines.
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used)]
 
+pub mod phone;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
