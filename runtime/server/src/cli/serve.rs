@@ -74,6 +74,19 @@ fn default_prompt_dirs() -> Vec<PathBuf> {
     vec![root.join("builtin"), root.join("demo")]
 }
 
+/// Completes on SIGINT (Ctrl-C) or SIGTERM (service managers).
+fn stop_signals() -> std::io::Result<impl std::future::Future<Output = ()> + Send + 'static> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
+    })
+}
+
 fn parse_digest(text: &str) -> Result<DigestAlgorithm, String> {
     DigestAlgorithm::parse(text).ok_or_else(|| format!("{text:?}: expected md5 or sha-256"))
 }
@@ -156,15 +169,16 @@ async fn serve(args: ServeArgs) -> ExitCode {
         }
     };
     print_phone_details(&server, &telephony).await;
+    // Installed before `ready` is printed, so a stop asked for right after is never missed.
+    let stop = match stop_signals() {
+        Ok(stop) => stop,
+        Err(err) => {
+            eprintln!("wasmphony: cannot install the stop signal handlers: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
     println!("ready; Ctrl-C stops");
-    let stopped = api
-        .serve(async {
-            // An error here means no signal handler could be installed: serve until killed.
-            if tokio::signal::ctrl_c().await.is_err() {
-                std::future::pending::<()>().await;
-            }
-        })
-        .await;
+    let stopped = api.serve(stop).await;
     telephony.stop().await;
     server.store.close().await;
     match stopped {
