@@ -184,8 +184,10 @@ async fn drive(harness: &Harness, specs: &[SippSpec], nominal: Duration) -> (Sip
         meter.sample(harness.controller.live_calls())
     })
     .await;
-    let mut report = SippReport::default();
-    report.exit_code = Some(0);
+    let mut report = SippReport {
+        exit_code: Some(0),
+        ..SippReport::default()
+    };
     for sipp in &procs {
         report.merge(sipp.report());
     }
@@ -249,8 +251,8 @@ fn specs(load: &Load<'_>) -> Vec<SippSpec> {
 /// larger; one bad call usually shows on both sides).
 fn failed_calls(report: &SippReport, tally: &harness::Tally) -> u64 {
     let sipp_bad = report.created.saturating_sub(report.successful);
-    let controller_bad = tally.records.saturating_sub(tally.clean)
-        + report.created.saturating_sub(tally.records);
+    let controller_bad =
+        tally.records.saturating_sub(tally.clean) + report.created.saturating_sub(tally.records);
     sipp_bad.max(controller_bad)
 }
 
@@ -300,9 +302,8 @@ async fn signalling(options: &Options, harness: &Harness, sink: &Sink) {
         total_calls += report.created;
         let failed = failed_calls(&report, &tally);
         let share = failed as f64 / report.created.max(1) as f64;
-        let clean = report.exit_code == Some(0)
-            && share < MAX_FAILED_SHARE
-            && report.created >= calls;
+        let clean =
+            report.exit_code == Some(0) && share < MAX_FAILED_SHARE && report.created >= calls;
         println!(
             "SUMMARY mode=signalling number={service} rate={rate} procs={procs} seconds={elapsed:.1} \
              created={} successful={} sipp_failed={} records={} records_clean={} problems={} \
@@ -438,7 +439,11 @@ async fn ivr(options: &Options, harness: &Harness, sink: &Sink) {
             media.call_seconds,
             media.low_seconds,
             media.high_seconds,
-            if media.min_pps == u32::MAX { 0 } else { media.min_pps },
+            if media.min_pps == u32::MAX {
+                0
+            } else {
+                media.min_pps
+            },
             media.max_pps,
             100.0 * report.cpu_seconds / elapsed,
             meter.rss_before,

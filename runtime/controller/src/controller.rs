@@ -146,7 +146,7 @@ impl Controller {
             ByeOutcome::Parked(parked) => {
                 tokio::spawn(async move {
                     tokio::time::sleep(BYE_ANSWER_WAIT).await;
-                    parked.answer().await;
+                    parked.give_up_waiting().await;
                 });
                 return;
             }

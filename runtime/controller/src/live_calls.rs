@@ -33,17 +33,63 @@ pub(crate) type InfoDigits = mpsc::Receiver<Digit>;
 /// The caller's BYE, kept unanswered until the call's record is journalled, so
 /// a call the caller saw end is never missing from the records.
 #[derive(Clone, Default)]
-pub(crate) struct ParkedBye(Arc<Mutex<Option<ServerTransaction>>>);
+pub(crate) struct ParkedBye(Arc<Mutex<ByeSlot>>);
+
+#[derive(Default)]
+enum ByeSlot {
+    /// No BYE yet; the record is not journalled yet.
+    #[default]
+    Empty,
+    /// A BYE waits for the record.
+    Parked(Box<ServerTransaction>),
+    /// The record is journalled: a BYE arriving now is answered at once.
+    Recorded,
+}
 
 impl ParkedBye {
-    /// Answers the parked BYE with `200`, if one is parked and still unanswered.
+    /// The record is journalled: answers a parked BYE with `200`, and makes a later
+    /// one be answered at once.
     pub(crate) async fn answer(&self) {
-        let parked = self.0.lock().take();
-        if let Some(mut bye) = parked {
-            let response = bye.response(StatusCode::OK);
-            let _ = bye.respond(response).await;
+        let previous = std::mem::replace(&mut *self.0.lock(), ByeSlot::Recorded);
+        if let ByeSlot::Parked(bye) = previous {
+            respond_ok(*bye).await;
         }
     }
+
+    /// Answers a parked BYE now (the wait ran out), leaving the record to come.
+    pub(crate) async fn give_up_waiting(&self) {
+        let parked = {
+            let mut slot = self.0.lock();
+            match std::mem::take(&mut *slot) {
+                ByeSlot::Parked(bye) => Some(bye),
+                other => {
+                    *slot = other;
+                    None
+                }
+            }
+        };
+        if let Some(bye) = parked {
+            respond_ok(*bye).await;
+        }
+    }
+
+    /// Parks `bye` unless the record is already journalled or a BYE waits already;
+    /// then it is handed back to be answered at once.
+    fn park(&self, bye: Box<ServerTransaction>) -> Result<(), Box<ServerTransaction>> {
+        let mut slot = self.0.lock();
+        match &*slot {
+            ByeSlot::Empty => {
+                *slot = ByeSlot::Parked(bye);
+                Ok(())
+            }
+            ByeSlot::Parked(_) | ByeSlot::Recorded => Err(bye),
+        }
+    }
+}
+
+async fn respond_ok(mut bye: ServerTransaction) {
+    let response = bye.response(StatusCode::OK);
+    let _ = bye.respond(response).await;
 }
 
 /// What became of a BYE handed to [`LiveCalls::caller_bye`].
@@ -120,28 +166,31 @@ impl LiveCalls {
         })
     }
 
-    /// The caller's BYE for a live call: the call is told, and the BYE is
-    /// parked until the call's record is journalled.
+    /// The caller's BYE for a live call: the BYE is parked until the call's record is
+    /// journalled, then the call is told (in that order, so a call ending at once
+    /// still finds the BYE to answer).
     pub(crate) fn caller_bye(
         &self,
         call_id: &str,
         local_tag: &str,
         bye: ServerTransaction,
     ) -> ByeOutcome {
-        if !self.caller_gone(call_id, Some(local_tag), CallerGone::Bye) {
-            return ByeOutcome::Unknown(bye);
-        }
-        let calls = self.calls.lock();
-        let Some(entry) = calls.get(call_id) else {
-            return ByeOutcome::AnswerNow(bye);
+        let parked = {
+            let calls = self.calls.lock();
+            match calls.get(call_id) {
+                Some(entry) if entry.local_tag == local_tag => entry
+                    .parked_bye
+                    .park(Box::new(bye))
+                    .map(|()| entry.parked_bye.clone()),
+                _ => return ByeOutcome::Unknown(bye),
+            }
         };
-        let mut slot = entry.parked_bye.0.lock();
-        if slot.is_some() {
-            // A second BYE (new CSeq) while the first waits: nothing more to wait for.
-            return ByeOutcome::AnswerNow(bye);
+        self.caller_gone(call_id, Some(local_tag), CallerGone::Bye);
+        match parked {
+            Ok(parked) => ByeOutcome::Parked(parked),
+            // A second BYE while the first waits, or the record is already written.
+            Err(bye) => ByeOutcome::AnswerNow(*bye),
         }
-        *slot = Some(bye);
-        ByeOutcome::Parked(entry.parked_bye.clone())
     }
 
     /// Hands a key from a SIP INFO to its call. `false` when no such dialog

@@ -30,7 +30,8 @@ impl PhoneBook {
 
     /// A phone of `extension` registering as `username` with `secret`.
     pub fn add_phone(&mut self, extension: &str, username: &str, secret: &str) {
-        self.secrets.insert(username.to_string(), secret.to_string());
+        self.secrets
+            .insert(username.to_string(), secret.to_string());
         let phones = self.extensions.entry(extension.to_string()).or_default();
         if !phones.iter().any(|p| p == username) {
             phones.push(username.to_string());
@@ -129,7 +130,12 @@ impl Phones {
 
     /// Where `extension`'s registered phones are reached now; empty when the extension
     /// has no phone or none is registered.
-    pub(crate) fn contacts(&self, tenant: &str, extension: &str, now: Instant) -> Vec<PhoneContact> {
+    pub(crate) fn contacts(
+        &self,
+        tenant: &str,
+        extension: &str,
+        now: Instant,
+    ) -> Vec<PhoneContact> {
         let Some(book) = self.book(tenant) else {
             return Vec::new();
         };

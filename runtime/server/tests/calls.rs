@@ -20,7 +20,12 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 async fn demo(store: &Store) -> TenantId {
-    store.tenant_by_slug("demo").await.expect("tenants").expect("the demo tenant").id
+    store
+        .tenant_by_slug("demo")
+        .await
+        .expect("tenants")
+        .expect("the demo tenant")
+        .id
 }
 
 /// Every call of the demo tenant, oldest first.
@@ -28,7 +33,11 @@ async fn all_calls(url: &str) -> Vec<wasmphony_store::Call> {
     let store = Store::connect(url).await.expect("the database opens");
     let tenant = demo(&store).await;
     let mut calls = store
-        .search_calls(tenant, &CallFilter::default(), Page::first(wasmphony_store::MAX_PAGE_SIZE))
+        .search_calls(
+            tenant,
+            &CallFilter::default(),
+            Page::first(wasmphony_store::MAX_PAGE_SIZE),
+        )
         .await
         .expect("calls");
     calls.sort_by_key(|call| call.start);
@@ -46,7 +55,20 @@ fn calls_land_in_the_store(data_dir: &Path, extra: &[&str], url: &str) {
         IVR_NUMBER,
         "uac_logged.xml",
         data_dir,
-        &["-key", "rtp_sink", "9", "-d", "500", "-m", "5", "-l", "5", "-timeout", "30s", "-timeout_error"],
+        &[
+            "-key",
+            "rtp_sink",
+            "9",
+            "-d",
+            "500",
+            "-m",
+            "5",
+            "-l",
+            "5",
+            "-timeout",
+            "30s",
+            "-timeout_error",
+        ],
         Duration::from_secs(45),
     );
     assert_eq!(run.code, Some(0), "sipp: {}", run.output);
@@ -55,12 +77,18 @@ fn calls_land_in_the_store(data_dir: &Path, extra: &[&str], url: &str) {
 
     let calls = runtime().block_on(all_calls(url));
     let ivr_hash = wasmphony_engine::ContentHash::of(
-        wasmphony_scenarios::by_name("ivr-menu").expect("shipped").bytes,
+        wasmphony_scenarios::by_name("ivr-menu")
+            .expect("shipped")
+            .bytes,
     )
     .to_hex();
     assert_eq!(calls.len(), 5, "{calls:#?}");
     for call in &calls {
-        assert!(run.completed.contains(&call.id.0), "{} is not one of sipp's calls", call.id.0);
+        assert!(
+            run.completed.contains(&call.id.0),
+            "{} is not one of sipp's calls",
+            call.id.0
+        );
         assert_eq!(call.status, CallStatus::Completed);
         assert_eq!(call.disposition, Some(Disposition::Answered), "{call:?}");
         assert_eq!(call.scenario.as_deref(), Some("ivr-menu"));
@@ -72,12 +100,18 @@ fn calls_land_in_the_store(data_dir: &Path, extra: &[&str], url: &str) {
     runtime().block_on(async {
         let store = Store::connect(url).await.expect("open");
         let tenant = demo(&store).await;
-        let events = store.call_events(tenant, &calls[0].id).await.expect("events");
+        let events = store
+            .call_events(tenant, &calls[0].id)
+            .await
+            .expect("events");
         let kinds: Vec<_> = events.iter().map(|e| e.kind.as_str()).collect();
         assert_eq!(kinds.first(), Some(&"started"), "{kinds:?}");
         assert!(kinds.contains(&"answered"), "{kinds:?}");
         assert_eq!(kinds.last(), Some(&"ended"), "{kinds:?}");
-        let card = store.find_contact(tenant, &calls[0].customer_number).await.expect("contact");
+        let card = store
+            .find_contact(tenant, &calls[0].customer_number)
+            .await
+            .expect("contact");
         assert!(card.is_some(), "every caller gets a customer card");
     });
 }
@@ -90,15 +124,17 @@ fn sipp_calls_to_the_demo_number_are_on_record_in_sqlite() {
 
 #[test]
 fn sipp_calls_to_the_demo_number_are_on_record_in_postgres() {
-    runtime().block_on(wasmphony_testkit::postgres::on_postgres_url(|url| async move {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let handle = std::thread::spawn(move || {
-            calls_land_in_the_store(dir.path(), &["--database", &url], &url);
-        });
-        if let Err(panic) = handle.join() {
-            std::panic::resume_unwind(panic);
-        }
-    }));
+    runtime().block_on(wasmphony_testkit::postgres::on_postgres_url(
+        |url| async move {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let handle = std::thread::spawn(move || {
+                calls_land_in_the_store(dir.path(), &["--database", &url], &url);
+            });
+            if let Err(panic) = handle.join() {
+                std::panic::resume_unwind(panic);
+            }
+        },
+    ));
 }
 
 /// SIGKILL while 200 calls run: every call sipp saw completed has its CDR, the calls cut
@@ -119,15 +155,35 @@ fn a_sigkill_during_200_calls_loses_no_completed_call() {
             IVR_NUMBER,
             "uac_logged.xml",
             &sipp_dir,
-            &["-key", "rtp_sink", "9", "-d", "1500", "-r", "40", "-m", "200", "-recv_timeout", "2000"],
+            &[
+                "-key",
+                "rtp_sink",
+                "9",
+                "-d",
+                "1500",
+                "-r",
+                "40",
+                "-m",
+                "200",
+                "-recv_timeout",
+                "2000",
+            ],
             Duration::from_secs(60),
         )
     });
     std::thread::sleep(Duration::from_secs(3));
     server.kill();
     let run = sipp.join().expect("sipp thread");
-    assert!(!run.completed.is_empty(), "some calls completed before the kill: {}", run.output);
-    assert!(run.completed.len() < 200, "the kill cut calls: {}", run.output);
+    assert!(
+        !run.completed.is_empty(),
+        "some calls completed before the kill: {}",
+        run.output
+    );
+    assert!(
+        run.completed.len() < 200,
+        "the kill cut calls: {}",
+        run.output
+    );
 
     // The next start closes what the kill cut.
     let check = std::process::Command::new(env!("CARGO_BIN_EXE_wasmphony"))
@@ -147,11 +203,23 @@ fn a_sigkill_during_200_calls_loses_no_completed_call() {
         .map(|c| c.id.0.clone())
         .collect();
     for id in &run.completed {
-        assert!(completed.contains(id), "call {id} completed for sipp but its CDR is not completed");
+        assert!(
+            completed.contains(id),
+            "call {id} completed for sipp but its CDR is not completed"
+        );
     }
-    assert!(calls.iter().all(|c| c.status != CallStatus::Live), "no call stays live");
-    let interrupted = calls.iter().filter(|c| c.status == CallStatus::Interrupted).count();
-    assert!(interrupted > 0, "calls up at the kill are interrupted: {calls:#?}");
+    assert!(
+        calls.iter().all(|c| c.status != CallStatus::Live),
+        "no call stays live"
+    );
+    let interrupted = calls
+        .iter()
+        .filter(|c| c.status == CallStatus::Interrupted)
+        .count();
+    assert!(
+        interrupted > 0,
+        "calls up at the kill are interrupted: {calls:#?}"
+    );
     eprintln!(
         "sipp completed {} calls before the kill; store: {} completed, {interrupted} interrupted",
         run.completed.len(),
@@ -162,7 +230,10 @@ fn a_sigkill_during_200_calls_loses_no_completed_call() {
 /// A component version with a different hash and the same behaviour: the shipped
 /// ivr-menu with a custom section appended (a component may carry any number).
 fn ivr_menu_v2() -> Vec<u8> {
-    let mut bytes = wasmphony_scenarios::by_name("ivr-menu").expect("shipped").bytes.to_vec();
+    let mut bytes = wasmphony_scenarios::by_name("ivr-menu")
+        .expect("shipped")
+        .bytes
+        .to_vec();
     let name = b"wasmphony-test";
     let payload = b"version two";
     let size = 1 + name.len() + payload.len();
@@ -183,7 +254,12 @@ fn a_hot_swap_under_load_drops_no_call() {
     }
     let dir = tempfile::tempdir().expect("temp dir");
     let server = Server::start(dir.path(), &[]);
-    let (status, body) = server.http("POST", "/api/v1/tenants/1/keys", Some(ADMIN_KEY), Some(("application/json", br#"{"name":"ops","role":"admin"}"#)));
+    let (status, body) = server.http(
+        "POST",
+        "/api/v1/tenants/1/keys",
+        Some(ADMIN_KEY),
+        Some(("application/json", br#"{"name":"ops","role":"admin"}"#)),
+    );
     assert!(status == 200 || status == 201, "{status} {body}");
     let key: serde_json::Value = serde_json::from_str(&body).expect("json");
     let key = key["secret"].as_str().expect("a secret").to_string();
@@ -197,13 +273,31 @@ fn a_hot_swap_under_load_drops_no_call() {
             IVR_NUMBER,
             "uac_logged.xml",
             &sipp_dir,
-            &["-key", "rtp_sink", "9", "-d", "1000", "-r", "10", "-m", "60", "-timeout", "40s", "-timeout_error"],
+            &[
+                "-key",
+                "rtp_sink",
+                "9",
+                "-d",
+                "1000",
+                "-r",
+                "10",
+                "-m",
+                "60",
+                "-timeout",
+                "40s",
+                "-timeout_error",
+            ],
             Duration::from_secs(60),
         )
     });
     std::thread::sleep(Duration::from_millis(2500));
     let v2 = ivr_menu_v2();
-    let (status, body) = server.http("POST", "/api/v1/components/ivr-menu", Some(&key), Some(("application/wasm", &v2)));
+    let (status, body) = server.http(
+        "POST",
+        "/api/v1/components/ivr-menu",
+        Some(&key),
+        Some(("application/wasm", &v2)),
+    );
     assert!(status == 200 || status == 201, "upload: {status} {body}");
     let uploaded: serde_json::Value = serde_json::from_str(&body).expect("json");
     let version = uploaded["versions"]
@@ -217,18 +311,31 @@ fn a_hot_swap_under_load_drops_no_call() {
         "POST",
         "/api/v1/components/ivr-menu/activate",
         Some(&key),
-        Some(("application/json", format!(r#"{{"version":{version}}}"#).as_bytes())),
+        Some((
+            "application/json",
+            format!(r#"{{"version":{version}}}"#).as_bytes(),
+        )),
     );
     assert_eq!(status, 200, "activate: {body}");
     let after = wasmphony_store::UnixMs::now();
     assert!(swap_started.elapsed() < Duration::from_secs(5));
 
     let run = sipp.join().expect("sipp thread");
-    assert_eq!(run.code, Some(0), "no call failed across the swap: {}", run.output);
+    assert_eq!(
+        run.code,
+        Some(0),
+        "no call failed across the swap: {}",
+        run.output
+    );
     assert_eq!(run.completed.len(), 60, "{}", run.output);
     drop(server);
 
-    let old = wasmphony_engine::ContentHash::of(wasmphony_scenarios::by_name("ivr-menu").expect("shipped").bytes).to_hex();
+    let old = wasmphony_engine::ContentHash::of(
+        wasmphony_scenarios::by_name("ivr-menu")
+            .expect("shipped")
+            .bytes,
+    )
+    .to_hex();
     let new = wasmphony_engine::ContentHash::of(&v2).to_hex();
     let calls = runtime().block_on(all_calls(&sqlite_url(dir.path())));
     assert_eq!(calls.len(), 60);
@@ -239,11 +346,17 @@ fn a_hot_swap_under_load_drops_no_call() {
         match call.component_hash.as_deref() {
             Some(hash) if hash == old => {
                 on_old += 1;
-                assert!(call.start <= after, "a call started after the swap ran the old version: {call:?}");
+                assert!(
+                    call.start <= after,
+                    "a call started after the swap ran the old version: {call:?}"
+                );
             }
             Some(hash) if hash == new => {
                 on_new += 1;
-                assert!(call.start >= before, "a call started before the swap ran the new version: {call:?}");
+                assert!(
+                    call.start >= before,
+                    "a call started before the swap ran the new version: {call:?}"
+                );
             }
             other => panic!("unknown component hash {other:?}"),
         }

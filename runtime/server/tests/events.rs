@@ -35,7 +35,10 @@ fn a_screen_sees_a_real_call_ring_with_the_card_answer_and_end() {
         "POST",
         "/api/v1/tenants",
         Some(ADMIN_KEY),
-        Some(("application/json", br#"{"slug":"other","name":"Other","country_code":"49"}"#)),
+        Some((
+            "application/json",
+            br#"{"slug":"other","name":"Other","country_code":"49"}"#,
+        )),
     );
     assert_eq!(status, 201, "{body}");
     let other_key = tenant_key(&server, 2);
@@ -45,7 +48,12 @@ fn a_screen_sees_a_real_call_ring_with_the_card_answer_and_end() {
     let (mut demo, mut other) = runtime.block_on(async {
         let open = |key: String| {
             let url = format!("ws://{http}/api/v1/events?key={key}");
-            async move { tokio_tungstenite::connect_async(url).await.expect("the socket opens").0 }
+            async move {
+                tokio_tungstenite::connect_async(url)
+                    .await
+                    .expect("the socket opens")
+                    .0
+            }
         };
         (open(demo_key).await, open(other_key).await)
     });
@@ -55,7 +63,18 @@ fn a_screen_sees_a_real_call_ring_with_the_card_answer_and_end() {
         "35924001000",
         "uac_logged.xml",
         dir.path(),
-        &["-key", "rtp_sink", "9", "-d", "500", "-m", "1", "-timeout", "30s", "-timeout_error"],
+        &[
+            "-key",
+            "rtp_sink",
+            "9",
+            "-d",
+            "500",
+            "-m",
+            "1",
+            "-timeout",
+            "30s",
+            "-timeout_error",
+        ],
         Duration::from_secs(40),
     );
     assert_eq!(run.code, Some(0), "{}", run.output);
@@ -63,7 +82,10 @@ fn a_screen_sees_a_real_call_ring_with_the_card_answer_and_end() {
 
     runtime.block_on(async {
         let mut seen = Vec::new();
-        while !seen.iter().any(|e: &serde_json::Value| e["type"] == "call_ended") {
+        while !seen
+            .iter()
+            .any(|e: &serde_json::Value| e["type"] == "call_ended")
+        {
             let message = tokio::time::timeout(Duration::from_secs(10), demo.next())
                 .await
                 .expect("events arrive")
@@ -73,15 +95,34 @@ fn a_screen_sees_a_real_call_ring_with_the_card_answer_and_end() {
                 seen.push(serde_json::from_str(text.as_str()).expect("json event"));
             }
         }
-        let types: Vec<_> = seen.iter().map(|e| e["type"].as_str().unwrap_or("")).collect();
-        assert_eq!(types, ["call_ringing", "call_answered", "call_ended"], "{seen:#?}");
-        assert!(seen.iter().all(|e| e["call_id"] == call_id.as_str()), "{seen:#?}");
+        let types: Vec<_> = seen
+            .iter()
+            .map(|e| e["type"].as_str().unwrap_or(""))
+            .collect();
+        assert_eq!(
+            types,
+            ["call_ringing", "call_answered", "call_ended"],
+            "{seen:#?}"
+        );
+        assert!(
+            seen.iter().all(|e| e["call_id"] == call_id.as_str()),
+            "{seen:#?}"
+        );
         assert_eq!(seen[0]["dialed"], "+35924001000");
-        assert!(seen[0]["contact"]["number"].as_str().is_some_and(|n| n.starts_with("+359888123")), "screen pop card: {}", seen[0]);
+        assert!(
+            seen[0]["contact"]["number"]
+                .as_str()
+                .is_some_and(|n| n.starts_with("+359888123")),
+            "screen pop card: {}",
+            seen[0]
+        );
         assert_eq!(seen[2]["disposition"], "answered");
         assert_eq!(seen[2]["hangup_side"], "caller");
 
         let nothing = tokio::time::timeout(Duration::from_millis(500), other.next()).await;
-        assert!(nothing.is_err(), "another tenant's screen sees nothing: {nothing:?}");
+        assert!(
+            nothing.is_err(),
+            "another tenant's screen sees nothing: {nothing:?}"
+        );
     });
 }

@@ -21,7 +21,13 @@ fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Runtime::new().expect("runtime")
 }
 
-fn register(server: &Server, dir: &Path, scenario: &str, user: &str, secret: &str) -> support::SippRun {
+fn register(
+    server: &Server,
+    dir: &Path,
+    scenario: &str,
+    user: &str,
+    secret: &str,
+) -> support::SippRun {
     let users = dir.join(format!("users-{user}-{scenario}.csv"));
     std::fs::write(&users, format!("SEQUENTIAL\n{user};demo;\n")).expect("users file");
     let users = users.to_string_lossy().into_owned();
@@ -30,7 +36,19 @@ fn register(server: &Server, dir: &Path, scenario: &str, user: &str, secret: &st
         "demo",
         scenario,
         dir,
-        &["-inf", &users, "-au", user, "-ap", secret, "-m", "1", "-timeout", "20s", "-timeout_error"],
+        &[
+            "-inf",
+            &users,
+            "-au",
+            user,
+            "-ap",
+            secret,
+            "-m",
+            "1",
+            "-timeout",
+            "20s",
+            "-timeout_error",
+        ],
         Duration::from_secs(30),
     )
 }
@@ -45,11 +63,38 @@ fn a_phone_registers_with_its_secret_and_wrong_or_unknown_credentials_look_alike
     let secret = banner_secret(&server.banner, EXTENSION);
 
     let right = register(&server, dir.path(), "uac_register.xml", EXTENSION, &secret);
-    assert_eq!(right.code, Some(0), "the right secret registers: {}", right.output);
-    let wrong = register(&server, dir.path(), "uac_register_refused.xml", EXTENSION, "not-the-secret");
-    assert_eq!(wrong.code, Some(0), "a wrong secret is refused with 401: {}", wrong.output);
-    let unknown = register(&server, dir.path(), "uac_register_refused.xml", "999", "whatever-secret");
-    assert_eq!(unknown.code, Some(0), "an unknown user gets the same 401: {}", unknown.output);
+    assert_eq!(
+        right.code,
+        Some(0),
+        "the right secret registers: {}",
+        right.output
+    );
+    let wrong = register(
+        &server,
+        dir.path(),
+        "uac_register_refused.xml",
+        EXTENSION,
+        "not-the-secret",
+    );
+    assert_eq!(
+        wrong.code,
+        Some(0),
+        "a wrong secret is refused with 401: {}",
+        wrong.output
+    );
+    let unknown = register(
+        &server,
+        dir.path(),
+        "uac_register_refused.xml",
+        "999",
+        "whatever-secret",
+    );
+    assert_eq!(
+        unknown.code,
+        Some(0),
+        "an unknown user gets the same 401: {}",
+        unknown.output
+    );
 }
 
 #[test]
@@ -58,7 +103,12 @@ fn a_registered_softphone_receives_a_call_bridged_from_a_sipp_caller() {
         return;
     }
     let dir = tempfile::tempdir().expect("temp dir");
-    seed_ivr_route(dir.path(), BRIDGE_NUMBER, serde_json::json!({ "action": "extension", "extension": EXTENSION }), |_| {});
+    seed_ivr_route(
+        dir.path(),
+        BRIDGE_NUMBER,
+        serde_json::json!({ "action": "extension", "extension": EXTENSION }),
+        |_| {},
+    );
     let server = Server::start(dir.path(), &[]);
     let secret = banner_secret(&server.banner, EXTENSION);
     let _phone = start_baresip(&dir.path().join("baresip"), &server.sip, EXTENSION, &secret);
@@ -69,24 +119,56 @@ fn a_registered_softphone_receives_a_call_bridged_from_a_sipp_caller() {
         BRIDGE_NUMBER.trim_start_matches('+'),
         "uac_logged.xml",
         dir.path(),
-        &["-key", "rtp_sink", &ear.port.to_string(), "-d", "5000", "-m", "1", "-timeout", "30s", "-timeout_error"],
+        &[
+            "-key",
+            "rtp_sink",
+            &ear.port.to_string(),
+            "-d",
+            "5000",
+            "-m",
+            "1",
+            "-timeout",
+            "30s",
+            "-timeout_error",
+        ],
         Duration::from_secs(40),
     );
     let payloads = ear.heard();
     assert_eq!(run.code, Some(0), "{}", run.output);
     let tone = tone_frames(&payloads);
-    assert!(tone >= 100, "the caller heard the phone's tone for 2 s or more: {tone} of {} frames", payloads.len());
+    assert!(
+        tone >= 100,
+        "the caller heard the phone's tone for 2 s or more: {tone} of {} frames",
+        payloads.len()
+    );
     drop(server);
 
     runtime().block_on(async {
         let store = Store::connect(&sqlite_url(dir.path())).await.expect("open");
-        let tenant = store.tenant_by_slug("demo").await.expect("read").expect("demo").id;
-        let calls = store.search_calls(tenant, &CallFilter::default(), Page::first(10)).await.expect("calls");
+        let tenant = store
+            .tenant_by_slug("demo")
+            .await
+            .expect("read")
+            .expect("demo")
+            .id;
+        let calls = store
+            .search_calls(tenant, &CallFilter::default(), Page::first(10))
+            .await
+            .expect("calls");
         assert_eq!(calls.len(), 1, "{calls:?}");
-        assert!(calls[0].tags.contains(&format!("extension:{EXTENSION}")), "{:?}", calls[0]);
-        let events = store.call_events(tenant, &calls[0].id).await.expect("events");
         assert!(
-            !events.iter().any(|e| e.detail.to_string().contains("not answered")),
+            calls[0].tags.contains(&format!("extension:{EXTENSION}")),
+            "{:?}",
+            calls[0]
+        );
+        let events = store
+            .call_events(tenant, &calls[0].id)
+            .await
+            .expect("events");
+        assert!(
+            !events
+                .iter()
+                .any(|e| e.detail.to_string().contains("not answered")),
             "the extension answered: {events:?}"
         );
     });

@@ -24,8 +24,16 @@ fn tags_of_the_only_call(data_dir: &std::path::Path) -> Vec<String> {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(async {
         let store = Store::connect(&sqlite_url(data_dir)).await.expect("open");
-        let tenant = store.tenant_by_slug("demo").await.expect("read").expect("demo").id;
-        let calls = store.search_calls(tenant, &CallFilter::default(), Page::first(10)).await.expect("calls");
+        let tenant = store
+            .tenant_by_slug("demo")
+            .await
+            .expect("read")
+            .expect("demo")
+            .id;
+        let calls = store
+            .search_calls(tenant, &CallFilter::default(), Page::first(10))
+            .await
+            .expect("calls");
         assert_eq!(calls.len(), 1, "{calls:?}");
         calls[0].tags.clone()
     })
@@ -48,13 +56,28 @@ fn a_queued_caller_is_bridged_to_the_queue_agent() {
         QUEUE_NUMBER.trim_start_matches('+'),
         "uac_logged.xml",
         dir.path(),
-        &["-key", "rtp_sink", &ear.port.to_string(), "-d", "5000", "-m", "1", "-timeout", "30s", "-timeout_error"],
+        &[
+            "-key",
+            "rtp_sink",
+            &ear.port.to_string(),
+            "-d",
+            "5000",
+            "-m",
+            "1",
+            "-timeout",
+            "30s",
+            "-timeout_error",
+        ],
         Duration::from_secs(40),
     );
     let payloads = ear.heard();
     assert_eq!(run.code, Some(0), "{}", run.output);
     let tone = tone_frames(&payloads);
-    assert!(tone >= 100, "the caller heard the agent's phone: {tone} of {} frames", payloads.len());
+    assert!(
+        tone >= 100,
+        "the caller heard the agent's phone: {tone} of {} frames",
+        payloads.len()
+    );
     drop(server);
     let tags = tags_of_the_only_call(dir.path());
     assert!(tags.contains(&"queue:bookings".to_string()), "{tags:?}");
@@ -76,13 +99,30 @@ fn with_no_agent_reachable_the_wait_ends_in_voicemail() {
         QUEUE_NUMBER.trim_start_matches('+'),
         "uac_wait_bye.xml",
         dir.path(),
-        &["-key", "rtp_sink", "9", "-m", "1", "-timeout", "40s", "-timeout_error"],
+        &[
+            "-key",
+            "rtp_sink",
+            "9",
+            "-m",
+            "1",
+            "-timeout",
+            "40s",
+            "-timeout_error",
+        ],
         Duration::from_secs(50),
     );
-    assert_eq!(run.code, Some(0), "the host ends the call after the message: {}", run.output);
+    assert_eq!(
+        run.code,
+        Some(0),
+        "the host ends the call after the message: {}",
+        run.output
+    );
     // The host hung up: its record follows the BYE; a clean stop writes what is queued.
     server.interrupt(Duration::from_secs(20));
     let tags = tags_of_the_only_call(dir.path());
     assert!(tags.contains(&"queue:bookings".to_string()), "{tags:?}");
-    assert!(tags.contains(&"voicemail".to_string()), "the caller left a message: {tags:?}");
+    assert!(
+        tags.contains(&"voicemail".to_string()),
+        "the caller left a message: {tags:?}"
+    );
 }

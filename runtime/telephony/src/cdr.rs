@@ -78,7 +78,12 @@ pub(crate) fn call_end(record: &CallRecord) -> CallEnd {
         agent: None,
         // Recordings are files named by the controller, not rows of the recordings table yet.
         recording: None,
-        tags: record.tags.iter().take(MAX_TAGS_PER_CALL).cloned().collect(),
+        tags: record
+            .tags
+            .iter()
+            .take(MAX_TAGS_PER_CALL)
+            .cloned()
+            .collect(),
     }
 }
 
@@ -96,7 +101,11 @@ pub(crate) fn events(record: &CallRecord) -> Vec<CallEvent> {
         timeline.push((unix_ms(answered), "answered", serde_json::Value::Null));
     }
     for (name, value) in &record.vars {
-        timeline.push((end, "var", serde_json::json!({ "name": name, "value": value })));
+        timeline.push((
+            end,
+            "var",
+            serde_json::json!({ "name": name, "value": value }),
+        ));
     }
     for line in &record.log {
         timeline.push((end, "log", serde_json::json!({ "line": line })));
@@ -105,7 +114,11 @@ pub(crate) fn events(record: &CallRecord) -> Vec<CallEvent> {
         timeline.push((end, "recording", serde_json::json!({ "id": recording })));
     }
     if let Some(failure) = &record.failure {
-        timeline.push((end, "guest-failure", serde_json::json!({ "reason": failure })));
+        timeline.push((
+            end,
+            "guest-failure",
+            serde_json::json!({ "reason": failure }),
+        ));
     }
     if let Some(fallback) = &record.fallback {
         timeline.push((end, "fallback", serde_json::json!({ "outcome": fallback })));
@@ -159,10 +172,22 @@ mod tests {
 
     #[test]
     fn outcomes_map_to_dispositions() {
-        assert_eq!(disposition(&record(CallOutcome::Answered)), Disposition::Answered);
-        assert_eq!(disposition(&record(CallOutcome::Abandoned)), Disposition::NoAnswer);
-        assert_eq!(disposition(&record(CallOutcome::Rejected(486))), Disposition::Busy);
-        assert_eq!(disposition(&record(CallOutcome::Rejected(503))), Disposition::Failed);
+        assert_eq!(
+            disposition(&record(CallOutcome::Answered)),
+            Disposition::Answered
+        );
+        assert_eq!(
+            disposition(&record(CallOutcome::Abandoned)),
+            Disposition::NoAnswer
+        );
+        assert_eq!(
+            disposition(&record(CallOutcome::Rejected(486))),
+            Disposition::Busy
+        );
+        assert_eq!(
+            disposition(&record(CallOutcome::Rejected(503))),
+            Disposition::Failed
+        );
     }
 
     #[test]
@@ -176,7 +201,15 @@ mod tests {
         let kinds: Vec<_> = events(&record).into_iter().map(|e| e.kind).collect();
         assert_eq!(
             kinds,
-            ["started", "answered", "var", "log", "guest-failure", "fallback", "ended"]
+            [
+                "started",
+                "answered",
+                "var",
+                "log",
+                "guest-failure",
+                "fallback",
+                "ended"
+            ]
         );
     }
 }

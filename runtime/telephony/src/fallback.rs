@@ -23,11 +23,23 @@ mod tests {
 
     #[test]
     fn each_stored_fallback_has_an_engine_one() {
-        let queue = StoredFallback::Queue { name: "reception".into() };
-        assert_eq!(engine_fallback(Some(&queue)), Fallback::Queue("reception".into()));
-        let number = StoredFallback::Number { number: "+359888".into() };
-        assert_eq!(engine_fallback(Some(&number)), Fallback::Dial(vec!["+359888".into()]));
-        let scenario = StoredFallback::Scenario { name: "voice-order".into() };
+        let queue = StoredFallback::Queue {
+            name: "reception".into(),
+        };
+        assert_eq!(
+            engine_fallback(Some(&queue)),
+            Fallback::Queue("reception".into())
+        );
+        let number = StoredFallback::Number {
+            number: "+359888".into(),
+        };
+        assert_eq!(
+            engine_fallback(Some(&number)),
+            Fallback::Dial(vec!["+359888".into()])
+        );
+        let scenario = StoredFallback::Scenario {
+            name: "voice-order".into(),
+        };
         assert_eq!(engine_fallback(Some(&scenario)), Fallback::Voicemail);
         assert_eq!(engine_fallback(None), Fallback::Voicemail);
     }

@@ -32,7 +32,10 @@ enum Job {
     Open(CallStart),
     Finish(CallRecord, oneshot::Sender<()>),
     /// Announced after the call's ringing event, which waits for the CDR's opening.
-    Answered { tenant: String, event: LiveEvent },
+    Answered {
+        tenant: String,
+        event: LiveEvent,
+    },
     /// Answered once everything queued before it is written.
     Flush(oneshot::Sender<()>),
 }
@@ -132,11 +135,19 @@ impl CallJournal for StoreJournal {
     async fn finished(&self, record: CallRecord) {
         let (done, committed) = oneshot::channel();
         let call_id = record.call_id.clone();
-        if self.writer_for(&call_id).send(Job::Finish(record, done)).await.is_err() {
+        if self
+            .writer_for(&call_id)
+            .send(Job::Finish(record, done))
+            .await
+            .is_err()
+        {
             self.stats.failed.fetch_add(1, Ordering::Relaxed);
             return;
         }
-        if tokio::time::timeout(JOURNAL_COMMIT_WAIT, committed).await.is_err() {
+        if tokio::time::timeout(JOURNAL_COMMIT_WAIT, committed)
+            .await
+            .is_err()
+        {
             tracing::warn!(call = %call_id, "call record not committed within {JOURNAL_COMMIT_WAIT:?}");
         }
     }
@@ -180,7 +191,11 @@ impl Writer {
         let opened = self.store.open_call(tenant, &cdr::new_call(call)).await?;
         self.stats.opened.fetch_add(1, Ordering::Relaxed);
         // The card exists now (opening the call creates it for a new caller).
-        let contact = match self.store.find_contact(tenant, &opened.customer_number).await {
+        let contact = match self
+            .store
+            .find_contact(tenant, &opened.customer_number)
+            .await
+        {
             Ok(contact) => contact.and_then(|card| serde_json::to_value(card).ok()),
             Err(error) => {
                 tracing::debug!(call = %call.call_id, "no card for the ringing event: {error}");
@@ -208,7 +223,9 @@ impl Writer {
         match self.store.finish_call(tenant, &id, &end, &events).await {
             // Its opening was not written (a failed write): write both now.
             Err(StoreError::NotFound(_)) => {
-                self.store.open_call(tenant, &cdr::new_call_from_record(record)).await?;
+                self.store
+                    .open_call(tenant, &cdr::new_call_from_record(record))
+                    .await?;
                 self.store.finish_call(tenant, &id, &end, &events).await?;
             }
             other => {
@@ -216,11 +233,17 @@ impl Writer {
             }
         }
         self.stats.finished.fetch_add(1, Ordering::Relaxed);
-        let duration = record.ended_at.duration_since(record.started_at).unwrap_or_default();
+        let duration = record
+            .ended_at
+            .duration_since(record.started_at)
+            .unwrap_or_default();
         let event = LiveEvent::CallEnded {
             call_id: record.call_id.clone(),
             disposition: end.disposition.as_str().to_string(),
-            hangup_side: end.hangup_side.map_or("system", |side| side.as_str()).to_string(),
+            hangup_side: end
+                .hangup_side
+                .map_or("system", |side| side.as_str())
+                .to_string(),
             duration_ms: u64::try_from(duration.as_millis()).unwrap_or(u64::MAX),
             at_ms: unix_ms(record.ended_at),
         };

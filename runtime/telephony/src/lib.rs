@@ -21,7 +21,7 @@ pub use fallback::engine_fallback;
 pub use journal::{
     JOURNAL_COMMIT_WAIT, JOURNAL_QUEUE, JournalStats, POSTGRES_WRITERS, StoreJournal,
 };
-pub use queues::queue_definition;
 pub use prompts::{PROMPT_CODECS, base_library, tenant_library};
+pub use queues::queue_definition;
 pub use routes::{LoadedRoutes, ROUTE_REFRESH, RouteSource, keep_routes_fresh, load_routes};
 pub use services::StoreServices;

@@ -113,7 +113,12 @@ impl Harness {
         let prompts = repo_prompts()?;
         let mut instant = prompts.clone();
         // One frame: test-guest `ok` answers, plays it, hangs up — a signalling-only call.
-        instant.insert(Prompt::from_pcm("greeting", &[0; 160], 8_000, &[Codec::Pcmu, Codec::Pcma])?)?;
+        instant.insert(Prompt::from_pcm(
+            "greeting",
+            &[0; 160],
+            8_000,
+            &[Codec::Pcmu, Codec::Pcma],
+        )?)?;
         for (tenant, library) in [("bench", prompts), ("instant", instant)] {
             routes.add_tenant(
                 tenant,
@@ -123,9 +128,18 @@ impl Harness {
                 },
             );
         }
-        routes.add_number(NUMBER_IVR, route("bench", "ivr-menu", ivr_config(ivr.default_config)?));
-        routes.add_number(NUMBER_INSTANT, route("instant", "test-guest", r#"{"behave":"ok"}"#.into()));
-        routes.add_number(NUMBER_GREETING, route("bench", "test-guest", r#"{"behave":"ok"}"#.into()));
+        routes.add_number(
+            NUMBER_IVR,
+            route("bench", "ivr-menu", ivr_config(ivr.default_config)?),
+        );
+        routes.add_number(
+            NUMBER_INSTANT,
+            route("instant", "test-guest", r#"{"behave":"ok"}"#.into()),
+        );
+        routes.add_number(
+            NUMBER_GREETING,
+            route("bench", "test-guest", r#"{"behave":"ok"}"#.into()),
+        );
 
         let addr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), sip_port);
         let mut sip = EndpointConfig::udp(addr);
@@ -138,11 +152,8 @@ impl Harness {
         sip.incoming_queue = 16_384;
         let (endpoint, incoming) = Endpoint::bind(sip).await?;
         let data_dir = std::env::temp_dir().join("wasmphony-load-bench");
-        let mut config = ControllerConfig::new(
-            addr.ip(),
-            PortAllocator::new(20_000, 59_999)?,
-            data_dir,
-        );
+        let mut config =
+            ControllerConfig::new(addr.ip(), PortAllocator::new(20_000, 59_999)?, data_dir);
         config.max_calls = CAPACITY;
         config.record_sink = RECORD_SINK;
         let (controller, mut records) = Controller::new(endpoint, registry, routes, &config);

@@ -155,8 +155,12 @@ impl Sipp {
             .args(&args)
             .current_dir(&spec.dir)
             .stdin(Stdio::null())
-            .stdout(Stdio::from(std::fs::File::create(spec.dir.join("stdout.txt"))?))
-            .stderr(Stdio::from(std::fs::File::create(spec.dir.join("stderr.txt"))?))
+            .stdout(Stdio::from(std::fs::File::create(
+                spec.dir.join("stdout.txt"),
+            )?))
+            .stderr(Stdio::from(std::fs::File::create(
+                spec.dir.join("stderr.txt"),
+            )?))
             .kill_on_drop(true)
             .spawn()?;
         let pid = child.id().unwrap_or(0);
@@ -220,7 +224,7 @@ fn read_stats(path: &Path) -> SippReport {
     let Some(header) = lines.next() else {
         return SippReport::default();
     };
-    let Some(last) = lines.last() else {
+    let Some(last) = lines.next_back() else {
         return SippReport::default();
     };
     let names: Vec<&str> = header.split(';').collect();

@@ -51,7 +51,12 @@ impl QueueHub {
         }
         let (commands, receiver) = mpsc::channel(QUEUE_COMMANDS);
         let weak: Weak<ControllerContext> = Arc::downgrade(context);
-        tokio::spawn(run_queue(weak, tenant.to_string(), definition.clone(), receiver));
+        tokio::spawn(run_queue(
+            weak,
+            tenant.to_string(),
+            definition.clone(),
+            receiver,
+        ));
         queues.insert(
             key,
             Running {

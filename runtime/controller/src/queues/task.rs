@@ -51,7 +51,10 @@ pub(crate) enum CallerEvent {
         ring_time: Duration,
     },
     /// Place in line and expected wait.
-    Announce { position: usize, estimated_wait: Duration },
+    Announce {
+        position: usize,
+        estimated_wait: Duration,
+    },
     /// Leave the queue: it is full or the wait is over.
     Overflow,
 }
@@ -67,7 +70,8 @@ pub(crate) async fn run_queue(
     mut commands: mpsc::Receiver<QueueCommand>,
 ) {
     let origin = tokio::time::Instant::now();
-    let now = || Instant::from_millis(u64::try_from(origin.elapsed().as_millis()).unwrap_or(u64::MAX));
+    let now =
+        || Instant::from_millis(u64::try_from(origin.elapsed().as_millis()).unwrap_or(u64::MAX));
     let ring_time = definition.config.ring_timeout;
     let mut queue = Queue::new(definition.config.clone());
     let mut waiting: HashMap<CallerId, Waiting> = HashMap::new();
@@ -79,9 +83,9 @@ pub(crate) async fn run_queue(
         .collect();
     let mut presence = tokio::time::interval(PRESENCE_REFRESH);
     loop {
-        let deadline = queue.next_deadline().map(|at| {
-            origin + Duration::from_millis(at.as_millis())
-        });
+        let deadline = queue
+            .next_deadline()
+            .map(|at| origin + Duration::from_millis(at.as_millis()));
         let command = tokio::select! {
             command = commands.recv() => match command {
                 Some(command) => Some(command),
@@ -98,7 +102,12 @@ pub(crate) async fn run_queue(
         if let Some(command) = command {
             let at = now();
             match command {
-                QueueCommand::Join { caller, request, events, joined } => {
+                QueueCommand::Join {
+                    caller,
+                    request,
+                    events,
+                    joined,
+                } => {
                     if let Some(context) = context.upgrade() {
                         sync_presence(&mut queue, &context, &tenant, &agents, at);
                     }
@@ -141,18 +150,38 @@ fn dispatch(
     waiting: &mut HashMap<CallerId, Waiting>,
 ) {
     let (caller, event) = match action {
-        Action::Offer { caller, agents: offered, .. } => {
+        Action::Offer {
+            caller,
+            agents: offered,
+            ..
+        } => {
             let named = offered
                 .iter()
                 .filter_map(|target| agents.iter().find(|(id, _)| *id == target.agent).cloned())
                 .collect();
-            (caller, CallerEvent::Ring { agents: named, ring_time })
+            (
+                caller,
+                CallerEvent::Ring {
+                    agents: named,
+                    ring_time,
+                },
+            )
         }
-        Action::Announce { caller, position, estimated_wait } => {
-            (caller, CallerEvent::Announce { position, estimated_wait })
-        }
+        Action::Announce {
+            caller,
+            position,
+            estimated_wait,
+        } => (
+            caller,
+            CallerEvent::Announce {
+                position,
+                estimated_wait,
+            },
+        ),
         Action::Overflow { caller, .. } => {
-            let Some(entry) = waiting.remove(&caller) else { return };
+            let Some(entry) = waiting.remove(&caller) else {
+                return;
+            };
             let _ = entry.events.try_send(CallerEvent::Overflow);
             return;
         }

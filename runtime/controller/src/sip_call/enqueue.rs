@@ -95,7 +95,10 @@ impl SipCall {
                         }
                         Err(_) => {
                             for (agent, _) in &agents {
-                                let declined = QueueCommand::Declined { caller, agent: *agent };
+                                let declined = QueueCommand::Declined {
+                                    caller,
+                                    agent: *agent,
+                                };
                                 let _ = queue.send(declined).await;
                             }
                         }
@@ -144,7 +147,16 @@ impl SipCall {
         let context = self.context.clone();
         let prompts = self.prompts.clone();
         let caller_id = self.info.from.clone();
-        let answered = ring(&context, &prompts, requests, &caller_id, codec, ring_time, &mut self.gone).await?;
+        let answered = ring(
+            &context,
+            &prompts,
+            requests,
+            &caller_id,
+            codec,
+            ring_time,
+            &mut self.gone,
+        )
+        .await?;
         let agent = agents
             .iter()
             .find(|(_, extension)| *extension == answered.label)

@@ -220,24 +220,21 @@ async fn print_phone_details(server: &Server, telephony: &Telephony) {
     for addr in &telephony.sip_addrs {
         println!("  SIP:        udp/tcp {addr} ({} routed number(s))", telephony.numbers);
     }
-    if !server.registry.names(DEMO_TENANT).is_empty() {
-        if let Some(addr) = telephony.sip_addrs.first() {
-            if let Ok(Some(demo)) = server.store.tenant_by_slug(DEMO_TENANT).await
-                && let Ok(accounts) = server.store.sip_accounts(demo.id).await
-            {
-                for account in accounts {
-                    println!(
-                        "  phone:      sip:{}@{DEMO_TENANT} password {} (outbound proxy {addr})",
-                        account.username, account.secret
-                    );
-                }
-            }
-            let (number, scenario) = DEMO_NUMBERS[0];
-            println!("  try it:     call sip:{number}@{addr} from a softphone ({scenario})");
+    let Some(addr) = telephony.sip_addrs.first() else { return };
+    if server.registry.names(DEMO_TENANT).is_empty() {
+        return;
+    }
+    if let Ok(Some(demo)) = server.store.tenant_by_slug(DEMO_TENANT).await
+        && let Ok(accounts) = server.store.sip_accounts(demo.id).await
+    {
+        for account in accounts {
             println!(
-                "              or: sipp {addr} -sn uac -s {} -m 1",
-                number.trim_start_matches('+')
+                "  phone:      sip:{}@{DEMO_TENANT} password {} (outbound proxy {addr})",
+                account.username, account.secret
             );
         }
     }
+    let (number, scenario) = DEMO_NUMBERS[0];
+    println!("  try it:     call sip:{number}@{addr} from a softphone ({scenario})");
+    println!("              or: sipp {addr} -sn uac -s {} -m 1", number.trim_start_matches('+'));
 }

@@ -34,7 +34,10 @@ pub(crate) struct TelephonyConfig {
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum TelephonyError {
     #[error("SIP on {addr}: {source}")]
-    Sip { addr: SocketAddr, source: wasmphony_sip::endpoint::EndpointError },
+    Sip {
+        addr: SocketAddr,
+        source: wasmphony_sip::endpoint::EndpointError,
+    },
     #[error("RTP ports {0}-{1}: {2}")]
     Ports(u16, u16, String),
     #[error("prompts: {0}")]
@@ -58,10 +61,15 @@ const STOP_FLUSH_WAIT: Duration = Duration::from_secs(10);
 
 impl Telephony {
     /// Binds SIP, loads the routes and starts taking calls.
-    pub(crate) async fn start(server: &Server, config: &TelephonyConfig) -> Result<Telephony, TelephonyError> {
+    pub(crate) async fn start(
+        server: &Server,
+        config: &TelephonyConfig,
+    ) -> Result<Telephony, TelephonyError> {
         let media_ip = match config.media_ip {
             Some(ip) => ip,
-            None if config.sip.ip().is_unspecified() => return Err(TelephonyError::NoMediaIp(config.sip)),
+            None if config.sip.ip().is_unspecified() => {
+                return Err(TelephonyError::NoMediaIp(config.sip));
+            }
             None => config.sip.ip(),
         };
         let (first, last) = config.rtp_ports;
@@ -72,10 +80,12 @@ impl Telephony {
 
         let (endpoint, incoming) = Endpoint::bind(EndpointConfig::udp_and_tcp(config.sip))
             .await
-            .map_err(|source| TelephonyError::Sip { addr: config.sip, source })?;
+            .map_err(|source| TelephonyError::Sip {
+                addr: config.sip,
+                source,
+            })?;
         let sip_addrs = endpoint.local_addrs(TransportKind::Udp);
-        let mut controller_config =
-            ControllerConfig::new(media_ip, ports, server.data_dir.clone());
+        let mut controller_config = ControllerConfig::new(media_ip, ports, server.data_dir.clone());
         controller_config.max_calls = config.max_calls;
         controller_config.phone_digest = config.phone_digest.clone();
         // The writers run as long as the journal; `stop` flushes them.
@@ -108,10 +118,17 @@ impl Telephony {
     pub(crate) async fn stop(self) {
         let live = self.controller.live_calls();
         if live > 0 {
-            eprintln!("wasmphony: {live} call(s) in progress are cut; the next start closes them as interrupted");
+            eprintln!(
+                "wasmphony: {live} call(s) in progress are cut; the next start closes them as interrupted"
+            );
         }
-        if tokio::time::timeout(STOP_FLUSH_WAIT, self.journal.flush()).await.is_err() {
-            eprintln!("wasmphony: call records still queued after {STOP_FLUSH_WAIT:?}; the next start closes those calls");
+        if tokio::time::timeout(STOP_FLUSH_WAIT, self.journal.flush())
+            .await
+            .is_err()
+        {
+            eprintln!(
+                "wasmphony: call records still queued after {STOP_FLUSH_WAIT:?}; the next start closes those calls"
+            );
         }
     }
 }

@@ -40,7 +40,13 @@ impl Server {
     pub fn start(data_dir: &Path, extra: &[&str]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_wasmphony"))
             .args(["serve", "--http", "127.0.0.1:0", "--sip", "127.0.0.1:0"])
-            .args(["--admin-key", ADMIN_KEY, "--rtp-ports", &rtp_range(), "--data-dir"])
+            .args([
+                "--admin-key",
+                ADMIN_KEY,
+                "--rtp-ports",
+                &rtp_range(),
+                "--data-dir",
+            ])
             .arg(data_dir)
             .args(extra)
             .env_remove("WASMPHONY_DATABASE_URL")
@@ -58,7 +64,12 @@ impl Server {
                 }
             }
         });
-        let mut server = Server { child, http: String::new(), sip: String::new(), banner: String::new() };
+        let mut server = Server {
+            child,
+            http: String::new(),
+            sip: String::new(),
+            banner: String::new(),
+        };
         loop {
             let line = lines_rx
                 .recv_timeout(START_DEADLINE)
@@ -72,20 +83,30 @@ impl Server {
             }
             if let Some(rest) = line.strip_prefix("SIP:") {
                 let rest = rest.trim().trim_start_matches("udp/tcp").trim();
-                server.sip = rest.split_whitespace().next().unwrap_or_default().to_string();
+                server.sip = rest
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or_default()
+                    .to_string();
             }
             if line.starts_with("ready") {
                 break;
             }
         }
-        assert!(!server.http.is_empty() && !server.sip.is_empty(), "{}", server.banner);
+        assert!(
+            !server.http.is_empty() && !server.sip.is_empty(),
+            "{}",
+            server.banner
+        );
         server
     }
 
     /// SIGINT (Ctrl-C); waits at most `wait` for the exit and returns its status and what
     /// the server printed after `ready`.
     pub fn interrupt(&mut self, wait: Duration) -> Option<std::process::ExitStatus> {
-        let _ = Command::new("kill").args(["-INT", &self.child.id().to_string()]).status();
+        let _ = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status();
         let deadline = std::time::Instant::now() + wait;
         while std::time::Instant::now() < deadline {
             if let Ok(Some(status)) = self.child.try_wait() {
@@ -103,7 +124,13 @@ impl Server {
     }
 
     /// An HTTP request to the server's API.
-    pub fn http(&self, method: &str, path: &str, key: Option<&str>, body: Option<(&str, &[u8])>) -> (u16, String) {
+    pub fn http(
+        &self,
+        method: &str,
+        path: &str,
+        key: Option<&str>,
+        body: Option<(&str, &[u8])>,
+    ) -> (u16, String) {
         http(&self.http, method, path, key, body)
     }
 }
@@ -115,10 +142,20 @@ impl Drop for Server {
 }
 
 /// One HTTP/1.1 request over a fresh connection; the status code and the body.
-pub fn http(addr: &str, method: &str, path: &str, key: Option<&str>, body: Option<(&str, &[u8])>) -> (u16, String) {
+pub fn http(
+    addr: &str,
+    method: &str,
+    path: &str,
+    key: Option<&str>,
+    body: Option<(&str, &[u8])>,
+) -> (u16, String) {
     let mut stream = std::net::TcpStream::connect(addr).expect("the API accepts connections");
-    stream.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
-    let auth = key.map(|k| format!("Authorization: Bearer {k}\r\n")).unwrap_or_default();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    let auth = key
+        .map(|k| format!("Authorization: Bearer {k}\r\n"))
+        .unwrap_or_default();
     let (content_type, bytes) = body.unwrap_or(("application/json", b""));
     write!(
         stream,
@@ -135,7 +172,10 @@ pub fn http(addr: &str, method: &str, path: &str, key: Option<&str>, body: Optio
         .nth(1)
         .and_then(|code| code.parse().ok())
         .unwrap_or(0);
-    let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
     (status, body)
 }
 
@@ -146,7 +186,9 @@ pub fn sqlite_url(data_dir: &Path) -> String {
 
 /// Path of a sipp scenario under `tests/sipp/`.
 pub fn sipp_xml(name: &str) -> String {
-    let path: PathBuf = [env!("CARGO_MANIFEST_DIR"), "tests", "sipp", name].iter().collect();
+    let path: PathBuf = [env!("CARGO_MANIFEST_DIR"), "tests", "sipp", name]
+        .iter()
+        .collect();
     path.to_string_lossy().into_owned()
 }
 
@@ -160,11 +202,26 @@ pub struct SippRun {
 
 /// sipp as callers of `number` at `server` with `scenario` (which logs `done <call-id>` for
 /// each completed call), run in `dir`, killed after `deadline`.
-pub fn run_sipp(server_sip: &str, number: &str, scenario: &str, dir: &Path, args: &[&str], deadline: Duration) -> SippRun {
+pub fn run_sipp(
+    server_sip: &str,
+    number: &str,
+    scenario: &str,
+    dir: &Path,
+    args: &[&str],
+    deadline: Duration,
+) -> SippRun {
     let log = dir.join("sipp-completed.log");
     let child = Command::new("sipp")
         .arg(server_sip)
-        .args(["-sf", &sipp_xml(scenario), "-s", number, "-i", "127.0.0.1", "-p"])
+        .args([
+            "-sf",
+            &sipp_xml(scenario),
+            "-s",
+            number,
+            "-i",
+            "127.0.0.1",
+            "-p",
+        ])
         .arg(wasmphony_testkit::free_udp_port().to_string())
         .args(["-mp", &wasmphony_testkit::free_udp_port().to_string()])
         .args(["-nostdin", "-trace_logs", "-log_file"])

@@ -34,14 +34,23 @@ pub fn banner_secret(banner: &str, username: &str) -> String {
 /// Seeds the demo tenant (`serve --check`), then routes `number` to an ivr-menu that is
 /// always open, skips its greeting, and when the caller presses nothing within 0.3 s does
 /// `on_failure` (a menu action); `edit` adjusts the rest of the configuration.
-pub fn seed_ivr_route(data_dir: &Path, number: &str, on_failure: serde_json::Value, edit: impl FnOnce(&mut serde_json::Value)) {
+pub fn seed_ivr_route(
+    data_dir: &Path,
+    number: &str,
+    on_failure: serde_json::Value,
+    edit: impl FnOnce(&mut serde_json::Value),
+) {
     let check = Command::new(env!("CARGO_BIN_EXE_wasmphony"))
         .args(["serve", "--check", "--data-dir"])
         .arg(data_dir)
         .env_remove("WASMPHONY_DATABASE_URL")
         .output()
         .expect("seed");
-    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stdout));
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
     let shipped = wasmphony_scenarios::by_name("ivr-menu").expect("shipped");
     let mut config: serde_json::Value = serde_json::from_str(shipped.default_config).expect("json");
     config["hours"] = "daily 00:00-24:00".into();
@@ -56,21 +65,44 @@ pub fn seed_ivr_route(data_dir: &Path, number: &str, on_failure: serde_json::Val
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(async {
         let store = Store::connect(&sqlite_url(data_dir)).await.expect("open");
-        let tenant = store.tenant_by_slug("demo").await.expect("read").expect("demo").id;
-        store.add_number(tenant, number, Some("ivr-menu")).await.expect("number");
-        let route = RouteSpec { number: number.into(), scenario: "ivr-menu".into(), config, fallback: None, working_hours: None };
-        store.create_route(tenant, &route, wasmphony_store::UnixMs::now()).await.expect("route");
+        let tenant = store
+            .tenant_by_slug("demo")
+            .await
+            .expect("read")
+            .expect("demo")
+            .id;
+        store
+            .add_number(tenant, number, Some("ivr-menu"))
+            .await
+            .expect("number");
+        let route = RouteSpec {
+            number: number.into(),
+            scenario: "ivr-menu".into(),
+            config,
+            fallback: None,
+            working_hours: None,
+        };
+        store
+            .create_route(tenant, &route, wasmphony_store::UnixMs::now())
+            .await
+            .expect("route");
         store.close().await;
     });
 }
 
 /// An 8 kHz WAV of [`TONE_HZ`].
 fn write_tone(path: &Path) {
-    let spec = hound::WavSpec { channels: 1, sample_rate: 8_000, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 8_000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
     let mut wav = hound::WavWriter::create(path, spec).expect("tone file");
     for i in 0..8_000 * 30 {
         let phase = 2.0 * std::f32::consts::PI * TONE_HZ as f32 * i as f32 / 8_000.0;
-        wav.write_sample((phase.sin() * 8_000.0) as i16).expect("sample");
+        wav.write_sample((phase.sin() * 8_000.0) as i16)
+            .expect("sample");
     }
     wav.finalize().expect("tone written");
 }
@@ -115,7 +147,10 @@ pub fn start_baresip(dir: &Path, server_sip: &str, extension: &str, secret: &str
         if log.contains(&format!("{extension}@demo")) && log.contains("200 OK") {
             return running;
         }
-        assert!(Instant::now() < deadline, "baresip did not register:\n{log}");
+        assert!(
+            Instant::now() < deadline,
+            "baresip did not register:\n{log}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -130,7 +165,9 @@ pub struct Ear {
 impl Ear {
     pub fn open() -> Ear {
         let socket = UdpSocket::bind("127.0.0.1:0").expect("ear");
-        socket.set_read_timeout(Some(Duration::from_millis(200))).expect("timeout");
+        socket
+            .set_read_timeout(Some(Duration::from_millis(200)))
+            .expect("timeout");
         let port = socket.local_addr().expect("addr").port();
         let done = Arc::new(AtomicBool::new(false));
         let stop = done.clone();
@@ -163,7 +200,10 @@ pub fn tone_frames(payloads: &[Vec<u8>]) -> usize {
     payloads
         .iter()
         .filter(|payload| {
-            let samples: Vec<f32> = payload.iter().map(|b| f32::from(mulaw_to_linear(*b))).collect();
+            let samples: Vec<f32> = payload
+                .iter()
+                .map(|b| f32::from(mulaw_to_linear(*b)))
+                .collect();
             let energy: f32 = samples.iter().map(|s| s * s).sum();
             energy > 1e6 && detector.power(&samples) > 0.8 * energy
         })
