@@ -281,6 +281,9 @@ fn body_for(method: &str, path: &str, kind: BodyKind) -> (Option<&'static str>, 
             b"number,name\n+4930999000,Bravo\n".to_vec(),
         ),
         BodyKind::Json => match (method, path) {
+            (_, p) if p.ends_with("/sip-secret") => {
+                json(json!({"username": "201", "secret": "bravo-secret"}))
+            }
             (_, p) if p.starts_with("/api/v1/users") => {
                 json(json!({"extension": "201", "name": "B", "role": "agent"}))
             }

@@ -108,3 +108,38 @@ pub(crate) async fn delete(
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// Which of the user's SIP phones gets which digest secret.
+#[derive(Debug, Deserialize)]
+pub(crate) struct SipSecretBody {
+    username: String,
+    secret: String,
+}
+
+/// Sets the digest secret a phone of this user registers with. The phone must be one
+/// of the user's SIP devices; the secret is never shown again.
+pub(crate) async fn set_sip_secret(
+    caller: TenantCaller,
+    State(state): State<ApiState>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<SipSecretBody>,
+) -> ApiResult<StatusCode> {
+    caller.require(Role::Admin)?;
+    let tenant = caller.tenant.id;
+    let user = state.store.user(tenant, UserId(id)).await?;
+    let owns = user
+        .devices
+        .iter()
+        .any(|device| matches!(device, Device::Sip { username } if *username == body.username));
+    if !owns {
+        return Err(ApiError::NotFound(format!(
+            "user {id} has no SIP phone {:?}",
+            body.username
+        )));
+    }
+    state
+        .store
+        .set_sip_secret(tenant, &body.username, &body.secret)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
