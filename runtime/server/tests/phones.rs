@@ -8,18 +8,15 @@ mod support;
 use std::path::Path;
 use std::time::Duration;
 
-use support::phone::{Ear, banner_secret, seed_ivr_route, start_baresip, tone_frames};
-use support::{Server, run_sipp, sqlite_url};
-use wasmphony_store::{CallFilter, Page, Store};
+use support::phone::{
+    banner_secret, call_and_hear, only_call, seed_ivr_route, start_baresip, tone_frames,
+};
+use support::{Server, run_sipp};
 
 /// The extension the bridged call rings.
 const EXTENSION: &str = "101";
 /// A number added for the bridge test, answered by an ivr-menu that dials [`EXTENSION`].
 const BRIDGE_NUMBER: &str = "+35924009000";
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Runtime::new().expect("runtime")
-}
 
 fn register(
     server: &Server,
@@ -113,28 +110,7 @@ fn a_registered_softphone_receives_a_call_bridged_from_a_sipp_caller() {
     let secret = banner_secret(&server.banner, EXTENSION);
     let _phone = start_baresip(&dir.path().join("baresip"), &server.sip, EXTENSION, &secret);
 
-    let ear = Ear::open();
-    let run = run_sipp(
-        &server.sip,
-        BRIDGE_NUMBER.trim_start_matches('+'),
-        "uac_logged.xml",
-        dir.path(),
-        &[
-            "-key",
-            "rtp_sink",
-            &ear.port.to_string(),
-            "-d",
-            "5000",
-            "-m",
-            "1",
-            "-timeout",
-            "30s",
-            "-timeout_error",
-        ],
-        Duration::from_secs(40),
-    );
-    let payloads = ear.heard();
-    assert_eq!(run.code, Some(0), "{}", run.output);
+    let payloads = call_and_hear(&server, BRIDGE_NUMBER, dir.path());
     let tone = tone_frames(&payloads);
     assert!(
         tone >= 100,
@@ -143,33 +119,15 @@ fn a_registered_softphone_receives_a_call_bridged_from_a_sipp_caller() {
     );
     drop(server);
 
-    runtime().block_on(async {
-        let store = Store::connect(&sqlite_url(dir.path())).await.expect("open");
-        let tenant = store
-            .tenant_by_slug("demo")
-            .await
-            .expect("read")
-            .expect("demo")
-            .id;
-        let calls = store
-            .search_calls(tenant, &CallFilter::default(), Page::first(10))
-            .await
-            .expect("calls");
-        assert_eq!(calls.len(), 1, "{calls:?}");
-        assert!(
-            calls[0].tags.contains(&format!("extension:{EXTENSION}")),
-            "{:?}",
-            calls[0]
-        );
-        let events = store
-            .call_events(tenant, &calls[0].id)
-            .await
-            .expect("events");
-        assert!(
-            !events
-                .iter()
-                .any(|e| e.detail.to_string().contains("not answered")),
-            "the extension answered: {events:?}"
-        );
-    });
+    let (call, events) = only_call(dir.path());
+    assert!(
+        call.tags.contains(&format!("extension:{EXTENSION}")),
+        "{call:?}"
+    );
+    assert!(
+        !events
+            .iter()
+            .any(|e| e.detail.to_string().contains("not answered")),
+        "the extension answered: {events:?}"
+    );
 }

@@ -7,9 +7,10 @@ mod support;
 
 use std::time::Duration;
 
-use support::phone::{Ear, banner_secret, seed_ivr_route, start_baresip, tone_frames};
-use support::{Server, run_sipp, sqlite_url};
-use wasmphony_store::{CallFilter, Page, Store};
+use support::phone::{
+    banner_secret, call_and_hear, only_call, seed_ivr_route, start_baresip, tone_frames,
+};
+use support::{Server, run_sipp};
 
 /// A number whose ivr-menu sends silent callers to the bookings queue.
 const QUEUE_NUMBER: &str = "+35924009100";
@@ -18,25 +19,6 @@ const AGENT: &str = "101";
 
 fn to_bookings() -> serde_json::Value {
     serde_json::json!({ "action": "queue", "queue": "bookings" })
-}
-
-fn tags_of_the_only_call(data_dir: &std::path::Path) -> Vec<String> {
-    let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    runtime.block_on(async {
-        let store = Store::connect(&sqlite_url(data_dir)).await.expect("open");
-        let tenant = store
-            .tenant_by_slug("demo")
-            .await
-            .expect("read")
-            .expect("demo")
-            .id;
-        let calls = store
-            .search_calls(tenant, &CallFilter::default(), Page::first(10))
-            .await
-            .expect("calls");
-        assert_eq!(calls.len(), 1, "{calls:?}");
-        calls[0].tags.clone()
-    })
 }
 
 #[test]
@@ -50,28 +32,7 @@ fn a_queued_caller_is_bridged_to_the_queue_agent() {
     let secret = banner_secret(&server.banner, AGENT);
     let _agent = start_baresip(&dir.path().join("agent"), &server.sip, AGENT, &secret);
 
-    let ear = Ear::open();
-    let run = run_sipp(
-        &server.sip,
-        QUEUE_NUMBER.trim_start_matches('+'),
-        "uac_logged.xml",
-        dir.path(),
-        &[
-            "-key",
-            "rtp_sink",
-            &ear.port.to_string(),
-            "-d",
-            "5000",
-            "-m",
-            "1",
-            "-timeout",
-            "30s",
-            "-timeout_error",
-        ],
-        Duration::from_secs(40),
-    );
-    let payloads = ear.heard();
-    assert_eq!(run.code, Some(0), "{}", run.output);
+    let payloads = call_and_hear(&server, QUEUE_NUMBER, dir.path());
     let tone = tone_frames(&payloads);
     assert!(
         tone >= 100,
@@ -79,7 +40,7 @@ fn a_queued_caller_is_bridged_to_the_queue_agent() {
         payloads.len()
     );
     drop(server);
-    let tags = tags_of_the_only_call(dir.path());
+    let tags = only_call(dir.path()).0.tags;
     assert!(tags.contains(&"queue:bookings".to_string()), "{tags:?}");
 }
 
@@ -119,7 +80,7 @@ fn with_no_agent_reachable_the_wait_ends_in_voicemail() {
     );
     // The host hung up: its record follows the BYE; a clean stop writes what is queued.
     server.interrupt(Duration::from_secs(20));
-    let tags = tags_of_the_only_call(dir.path());
+    let tags = only_call(dir.path()).0.tags;
     assert!(tags.contains(&"queue:bookings".to_string()), "{tags:?}");
     assert!(
         tags.contains(&"voicemail".to_string()),

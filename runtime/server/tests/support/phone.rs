@@ -62,15 +62,7 @@ pub fn seed_ivr_route(
     menu["root"]["prompt"] = "beep".into();
     menu["on_failure"] = on_failure;
     edit(&mut config);
-    let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    runtime.block_on(async {
-        let store = Store::connect(&sqlite_url(data_dir)).await.expect("open");
-        let tenant = store
-            .tenant_by_slug("demo")
-            .await
-            .expect("read")
-            .expect("demo")
-            .id;
+    on_demo_store(data_dir, |store, tenant| async move {
         store
             .add_number(tenant, number, Some("ivr-menu"))
             .await
@@ -208,4 +200,68 @@ pub fn tone_frames(payloads: &[Vec<u8>]) -> usize {
             energy > 1e6 && detector.power(&samples) > 0.8 * energy
         })
         .count()
+}
+
+/// One sipp call to `number` that talks 5 s and hangs up, with its media going to an
+/// [`Ear`]; asserts that sipp saw it through and returns what the caller heard.
+pub fn call_and_hear(server: &super::Server, number: &str, dir: &Path) -> Vec<Vec<u8>> {
+    let ear = Ear::open();
+    let port = ear.port.to_string();
+    let run = super::run_sipp(
+        &server.sip,
+        number.trim_start_matches('+'),
+        "uac_logged.xml",
+        dir,
+        &[
+            "-key",
+            "rtp_sink",
+            &port,
+            "-d",
+            "5000",
+            "-m",
+            "1",
+            "-timeout",
+            "30s",
+            "-timeout_error",
+        ],
+        Duration::from_secs(40),
+    );
+    let payloads = ear.heard();
+    assert_eq!(run.code, Some(0), "{}", run.output);
+    payloads
+}
+
+/// The demo tenant's only call record in `data_dir`'s database, with its timeline.
+pub fn only_call(data_dir: &Path) -> (wasmphony_store::Call, Vec<wasmphony_store::CallEvent>) {
+    on_demo_store(data_dir, |store, tenant| async move {
+        let filter = wasmphony_store::CallFilter::default();
+        let mut calls = store
+            .search_calls(tenant, &filter, wasmphony_store::Page::first(10))
+            .await
+            .expect("calls");
+        assert_eq!(calls.len(), 1, "{calls:?}");
+        let call = calls.remove(0);
+        let events = store.call_events(tenant, &call.id).await.expect("events");
+        store.close().await;
+        (call, events)
+    })
+}
+
+/// Runs `body` with `data_dir`'s store and the demo tenant's id.
+fn on_demo_store<T, F, Fut>(data_dir: &Path, body: F) -> T
+where
+    F: FnOnce(Store, wasmphony_store::TenantId) -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let store = Store::connect(&sqlite_url(data_dir)).await.expect("open");
+        let tenant = store
+            .tenant_by_slug("demo")
+            .await
+            .expect("read")
+            .expect("demo")
+            .id;
+        body(store, tenant).await
+    })
 }
