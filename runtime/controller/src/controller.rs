@@ -132,17 +132,17 @@ impl Controller {
             }
             _ => StatusCode::NOT_IMPLEMENTED,
         };
-        let response = transaction.response(status);
-        let _ = transaction.respond(response).await;
+        let _ = transaction.respond_with(status).await;
     }
 
     /// The caller's BYE is answered once the call's record is journalled (or after
     /// [`BYE_ANSWER_WAIT`]); a callee's BYE on an outbound leg at once.
-    async fn on_bye(&self, transaction: ServerTransaction) {
+    async fn on_bye(&self, mut transaction: ServerTransaction) {
         let Some(id) = DialogId::for_incoming(transaction.request()) else {
-            return answer(transaction, StatusCode::CALL_DOES_NOT_EXIST).await;
+            let _ = transaction.respond_with(StatusCode::CALL_DOES_NOT_EXIST).await;
+            return;
         };
-        let transaction = match self.live.caller_bye(&id.call_id, &id.local_tag, transaction) {
+        let mut transaction = match self.live.caller_bye(&id.call_id, &id.local_tag, transaction) {
             ByeOutcome::Parked(parked) => {
                 tokio::spawn(async move {
                     tokio::time::sleep(BYE_ANSWER_WAIT).await;
@@ -150,7 +150,10 @@ impl Controller {
                 });
                 return;
             }
-            ByeOutcome::AnswerNow(transaction) => return answer(transaction, StatusCode::OK).await,
+            ByeOutcome::AnswerNow(mut transaction) => {
+                let _ = transaction.respond_with(StatusCode::OK).await;
+                return;
+            }
             ByeOutcome::Unknown(transaction) => transaction,
         };
         let tag = Some(id.local_tag.as_str());
@@ -159,7 +162,7 @@ impl Controller {
         } else {
             StatusCode::CALL_DOES_NOT_EXIST
         };
-        answer(transaction, status).await;
+        let _ = transaction.respond_with(status).await;
     }
 
     /// REGISTER from a staff phone to its tenant's domain (the Request-URI's host).
@@ -210,9 +213,4 @@ impl Controller {
     pub(crate) fn route_table(&self) -> Arc<RouteTable> {
         self.routes.read().clone()
     }
-}
-
-async fn answer(mut transaction: ServerTransaction, status: StatusCode) {
-    let response = transaction.response(status);
-    let _ = transaction.respond(response).await;
 }

@@ -236,6 +236,5 @@ fn user_of(uri: &Uri) -> Option<String> {
 async fn refuse(invite: &mut ServerTransaction, refusal: Refusal) {
     let status = refusal.status();
     tracing::info!(status = status.as_u16(), reason = %refusal, "INVITE refused");
-    let response = invite.response(status);
-    let _ = invite.respond(response).await;
+    let _ = invite.respond_with(status).await;
 }

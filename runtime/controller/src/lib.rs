@@ -15,6 +15,7 @@ mod call_record;
 mod call_task;
 mod context;
 mod controller;
+mod deadline;
 mod inbound;
 mod journal;
 mod limits;

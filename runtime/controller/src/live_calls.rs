@@ -51,8 +51,8 @@ impl ParkedBye {
     /// one be answered at once.
     pub(crate) async fn answer(&self) {
         let previous = std::mem::replace(&mut *self.0.lock(), ByeSlot::Recorded);
-        if let ByeSlot::Parked(bye) = previous {
-            respond_ok(*bye).await;
+        if let ByeSlot::Parked(mut bye) = previous {
+            let _ = bye.respond_with(StatusCode::OK).await;
         }
     }
 
@@ -68,8 +68,8 @@ impl ParkedBye {
                 }
             }
         };
-        if let Some(bye) = parked {
-            respond_ok(*bye).await;
+        if let Some(mut bye) = parked {
+            let _ = bye.respond_with(StatusCode::OK).await;
         }
     }
 
@@ -85,11 +85,6 @@ impl ParkedBye {
             ByeSlot::Parked(_) | ByeSlot::Recorded => Err(bye),
         }
     }
-}
-
-async fn respond_ok(mut bye: ServerTransaction) {
-    let response = bye.response(StatusCode::OK);
-    let _ = bye.respond(response).await;
 }
 
 /// What became of a BYE handed to [`LiveCalls::caller_bye`].

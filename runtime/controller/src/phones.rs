@@ -6,6 +6,7 @@
 //! `sip:101@demo` with the server as its outbound proxy.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
@@ -111,20 +112,22 @@ impl Phones {
     ) -> Result<Response, RegisterRefusal> {
         let book = self.book(tenant).ok_or(RegisterRefusal::UnknownDomain)?;
         let mut registrars = self.registrars.lock();
-        if !registrars.contains_key(tenant) {
-            let auth = DigestServer::with_random_secret(
-                tenant,
-                self.algorithms.clone(),
-                AuthMode::Www,
-                now,
-            )
-            .map_err(|_| RegisterRefusal::NoEntropy)?;
-            let service = RegistrarService::new(Registrar::new(RegistrarConfig::default()), auth);
-            registrars.insert(tenant.to_string(), service);
-        }
-        let service = registrars
-            .get_mut(tenant)
-            .ok_or(RegisterRefusal::UnknownDomain)?;
+        let service = match registrars.entry(tenant.to_string()) {
+            Entry::Occupied(known) => known.into_mut(),
+            Entry::Vacant(first) => {
+                let auth = DigestServer::with_random_secret(
+                    tenant,
+                    self.algorithms.clone(),
+                    AuthMode::Www,
+                    now,
+                )
+                .map_err(|_| RegisterRefusal::NoEntropy)?;
+                first.insert(RegistrarService::new(
+                    Registrar::new(RegistrarConfig::default()),
+                    auth,
+                ))
+            }
+        };
         Ok(service.handle(request, source, book.as_ref(), to_tag, now))
     }
 

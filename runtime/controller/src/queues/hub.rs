@@ -1,5 +1,6 @@
 //! Where a caller finds its queue's task: one task per (tenant, queue), started on first
-//! use and restarted when the queue's definition changed while it was empty.
+//! use; a changed definition starts a new task for new callers (the old one serves its
+//! callers until they leave).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Weak};
@@ -41,11 +42,10 @@ impl QueueHub {
     ) -> Option<mpsc::Sender<QueueCommand>> {
         let key = (tenant.to_string(), name.to_string());
         let definition = self.definitions.read().get(&key).cloned()?;
-        let definition = &definition;
         let mut queues = self.queues.lock();
         if let Some(running) = queues.get(&key)
             && !running.commands.is_closed()
-            && running.definition == *definition
+            && running.definition == definition
         {
             return Some(running.commands.clone());
         }
@@ -60,7 +60,7 @@ impl QueueHub {
         queues.insert(
             key,
             Running {
-                definition: definition.clone(),
+                definition,
                 commands: commands.clone(),
             },
         );

@@ -4,7 +4,8 @@
 //! phones, bridge, overflow), reporting back what happened.
 //!
 //! A queue's agents are its members' extensions; an agent is logged in while at least
-//! one of its phones is registered (checked whenever a caller joins).
+//! one of its phones is registered (checked when a caller joins and every 2 s while
+//! callers wait).
 
 mod hub;
 mod task;

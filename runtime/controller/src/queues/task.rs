@@ -59,10 +59,6 @@ pub(crate) enum CallerEvent {
     Overflow,
 }
 
-struct Waiting {
-    events: mpsc::Sender<CallerEvent>,
-}
-
 pub(crate) async fn run_queue(
     context: Weak<ControllerContext>,
     tenant: String,
@@ -74,7 +70,8 @@ pub(crate) async fn run_queue(
         || Instant::from_millis(u64::try_from(origin.elapsed().as_millis()).unwrap_or(u64::MAX));
     let ring_time = definition.config.ring_timeout;
     let mut queue = Queue::new(definition.config.clone());
-    let mut waiting: HashMap<CallerId, Waiting> = HashMap::new();
+    // Each waiting caller's event channel.
+    let mut waiting: HashMap<CallerId, mpsc::Sender<CallerEvent>> = HashMap::new();
     let agents: Vec<(AgentId, String)> = definition
         .members
         .iter()
@@ -91,7 +88,7 @@ pub(crate) async fn run_queue(
                 Some(command) => Some(command),
                 None => break,
             },
-            () = sleep_until(deadline) => None,
+            () = crate::deadline::sleep_until(deadline) => None,
             _ = presence.tick(), if !waiting.is_empty() => {
                 if let Some(context) = context.upgrade() {
                     sync_presence(&mut queue, &context, &tenant, &agents, now());
@@ -113,7 +110,7 @@ pub(crate) async fn run_queue(
                     }
                     let result = queue.join(caller, request, at);
                     if result.is_ok() {
-                        waiting.insert(caller, Waiting { events });
+                        waiting.insert(caller, events);
                     }
                     let _ = joined.send(result);
                 }
@@ -147,7 +144,7 @@ fn dispatch(
     action: Action,
     agents: &[(AgentId, String)],
     ring_time: Duration,
-    waiting: &mut HashMap<CallerId, Waiting>,
+    waiting: &mut HashMap<CallerId, mpsc::Sender<CallerEvent>>,
 ) {
     let (caller, event) = match action {
         Action::Offer {
@@ -179,19 +176,18 @@ fn dispatch(
             },
         ),
         Action::Overflow { caller, .. } => {
-            let Some(entry) = waiting.remove(&caller) else {
-                return;
-            };
-            let _ = entry.events.try_send(CallerEvent::Overflow);
+            if let Some(events) = waiting.remove(&caller) {
+                let _ = events.try_send(CallerEvent::Overflow);
+            }
             return;
         }
         // The caller's own ring group cancels its other legs and does the bridging;
         // callback tasks are not placed in these queues.
         Action::CancelOffer { .. } | Action::Bridge { .. } | Action::CallBack { .. } => return,
     };
-    if let Some(entry) = waiting.get(&caller) {
+    if let Some(events) = waiting.get(&caller) {
         // A caller that cannot take more events is stuck; the core's timers move on.
-        let _ = entry.events.try_send(event);
+        let _ = events.try_send(event);
     }
 }
 
@@ -215,12 +211,5 @@ fn sync_presence(
             }
             _ => {}
         }
-    }
-}
-
-async fn sleep_until(deadline: Option<tokio::time::Instant>) {
-    match deadline {
-        Some(at) => tokio::time::sleep_until(at).await,
-        None => std::future::pending().await,
     }
 }

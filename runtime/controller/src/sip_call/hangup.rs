@@ -20,8 +20,7 @@ impl SipCall {
         if let Some(mut invite) = self.invite.take() {
             let status = refusal_status(cause);
             self.book.lock().rejected_with = Some(status.as_u16());
-            let response = invite.response(status);
-            let _ = invite.respond(response).await;
+            let _ = invite.respond_with(status).await;
             return;
         }
         let bye = self.dialog.new_request(Method::Bye);

@@ -48,12 +48,6 @@ impl SipCall {
         let Some(leg) = self.leg.as_mut() else {
             return Polled::Wake(Wake::Gone);
         };
-        let sleep = async {
-            match deadline {
-                Some(at) => tokio::time::sleep_until(at).await,
-                None => std::future::pending().await,
-            }
-        };
         let wake = tokio::select! {
             biased;
             _ = self.gone.wait_for(Option::is_some) => Wake::Gone,
@@ -67,7 +61,7 @@ impl SipCall {
                 }
                 None => Wake::Gone,
             },
-            () = sleep => Wake::Deadline,
+            () = crate::deadline::sleep_until(deadline) => Wake::Deadline,
         };
         if wake == Wake::PlayEnded {
             self.playing = false;

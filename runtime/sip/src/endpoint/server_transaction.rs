@@ -49,6 +49,13 @@ impl ServerTransaction {
         self.cancelled.take()
     }
 
+    /// Sends the bare response `status` (no body, no extra headers): what most refusals
+    /// and plain `200`s need.
+    pub async fn respond_with(&mut self, status: StatusCode) -> Result<(), EndpointError> {
+        let response = self.response(status);
+        self.respond(response).await
+    }
+
     /// Sends a response (provisional or final) through the transaction.
     pub async fn respond(&mut self, response: Response) -> Result<(), EndpointError> {
         let is_final = response.status.is_final();
