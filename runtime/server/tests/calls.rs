@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use support::{ADMIN_KEY, Server, run_sipp, sqlite_url};
+use support::{Server, run_sipp, sqlite_url};
 use wasmphony_store::{CallFilter, CallStatus, Disposition, Page, Store, TenantId};
 
 /// The demo number answered by ivr-menu, as a phone dials it.
@@ -254,15 +254,7 @@ fn a_hot_swap_under_load_drops_no_call() {
     }
     let dir = tempfile::tempdir().expect("temp dir");
     let server = Server::start(dir.path(), &[]);
-    let (status, body) = server.http(
-        "POST",
-        "/api/v1/tenants/1/keys",
-        Some(ADMIN_KEY),
-        Some(("application/json", br#"{"name":"ops","role":"admin"}"#)),
-    );
-    assert!(status == 200 || status == 201, "{status} {body}");
-    let key: serde_json::Value = serde_json::from_str(&body).expect("json");
-    let key = key["secret"].as_str().expect("a secret").to_string();
+    let key = server.tenant_key(1, "admin");
 
     let sip = server.sip.clone();
     let sipp_dir = dir.path().to_path_buf();
@@ -363,4 +355,67 @@ fn a_hot_swap_under_load_drops_no_call() {
     }
     assert!(on_old > 0 && on_new > 0, "old {on_old}, new {on_new}");
     eprintln!("hot swap: {on_old} calls on the old version, {on_new} on the new, none failed");
+}
+
+/// A number and route added through the API take calls within seconds, without a restart.
+#[test]
+fn a_route_added_through_the_api_takes_calls() {
+    if !wasmphony_testkit::have_sipp() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = Server::start(dir.path(), &[]);
+    let key = server.tenant_key(1, "admin");
+    let json = |body: serde_json::Value| body.to_string().into_bytes();
+    let number = json(serde_json::json!({ "number": "+35924007000" }));
+    let (status, body) = server.http(
+        "POST",
+        "/api/v1/numbers",
+        Some(&key),
+        Some(("application/json", &number)),
+    );
+    assert_eq!(status, 201, "{body}");
+    let route = json(serde_json::json!({
+        "number": "+35924007000", "scenario": "ivr-menu", "config": {}, "fallback": null, "working_hours": null
+    }));
+    let (status, body) = server.http(
+        "POST",
+        "/api/v1/routes",
+        Some(&key),
+        Some(("application/json", &route)),
+    );
+    assert_eq!(status, 201, "{body}");
+
+    // The route table is rebuilt within ROUTE_REFRESH (2 s); until then the number is unknown.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let run = run_sipp(
+            &server.sip,
+            "35924007000",
+            "uac_logged.xml",
+            dir.path(),
+            &[
+                "-key",
+                "rtp_sink",
+                "9",
+                "-d",
+                "300",
+                "-m",
+                "1",
+                "-timeout",
+                "10s",
+                "-timeout_error",
+            ],
+            Duration::from_secs(20),
+        );
+        if run.code == Some(0) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the new route never took the call: {}",
+            run.output
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
 }

@@ -10,19 +10,6 @@ use futures_util::StreamExt;
 use support::{ADMIN_KEY, Server, run_sipp};
 use tokio_tungstenite::tungstenite::Message;
 
-/// A tenant API key made with the platform admin key.
-fn tenant_key(server: &Server, tenant: u64) -> String {
-    let (status, body) = server.http(
-        "POST",
-        &format!("/api/v1/tenants/{tenant}/keys"),
-        Some(ADMIN_KEY),
-        Some(("application/json", br#"{"name":"screen","role":"agent"}"#)),
-    );
-    assert_eq!(status, 201, "{body}");
-    let created: serde_json::Value = serde_json::from_str(&body).expect("json");
-    created["secret"].as_str().expect("secret").to_string()
-}
-
 #[test]
 fn a_screen_sees_a_real_call_ring_with_the_card_answer_and_end() {
     if !wasmphony_testkit::have_sipp() {
@@ -30,7 +17,7 @@ fn a_screen_sees_a_real_call_ring_with_the_card_answer_and_end() {
     }
     let dir = tempfile::tempdir().expect("temp dir");
     let server = Server::start(dir.path(), &[]);
-    let demo_key = tenant_key(&server, 1);
+    let demo_key = server.tenant_key(1, "agent");
     let (status, body) = server.http(
         "POST",
         "/api/v1/tenants",
@@ -41,7 +28,7 @@ fn a_screen_sees_a_real_call_ring_with_the_card_answer_and_end() {
         )),
     );
     assert_eq!(status, 201, "{body}");
-    let other_key = tenant_key(&server, 2);
+    let other_key = server.tenant_key(2, "agent");
 
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let http = server.http.clone();

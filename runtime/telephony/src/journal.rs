@@ -13,7 +13,6 @@ use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use tokio::sync::{mpsc, oneshot};
-use tokio::task::JoinHandle;
 use wasmphony_controller::{CallJournal, CallRecord, CallStart};
 use wasmphony_events::{EventBus, LiveEvent, unix_ms};
 use wasmphony_store::{Backend, Store, StoreError};
@@ -62,7 +61,7 @@ impl StoreJournal {
     /// queues are drained. [`StoreJournal::flush`] waits for what is queued so far.
     /// Live events (ringing with the caller's card, answered, ended) go to `events`
     /// once what they announce is committed.
-    pub fn start(store: Store, events: EventBus) -> (Arc<StoreJournal>, Vec<JoinHandle<()>>) {
+    pub fn start(store: Store, events: EventBus) -> Arc<StoreJournal> {
         let count = match store.backend() {
             Backend::Postgres => POSTGRES_WRITERS,
             Backend::Sqlite => 1,
@@ -70,7 +69,6 @@ impl StoreJournal {
         let stats = Arc::new(JournalStats::default());
         let tenants = TenantIds::new(store.clone());
         let mut writers = Vec::with_capacity(count);
-        let mut handles = Vec::with_capacity(count);
         for _ in 0..count {
             let (sender, jobs) = mpsc::channel(JOURNAL_QUEUE);
             writers.push(sender);
@@ -80,9 +78,9 @@ impl StoreJournal {
                 stats: stats.clone(),
                 events: events.clone(),
             };
-            handles.push(tokio::spawn(writer.run(jobs)));
+            tokio::spawn(writer.run(jobs));
         }
-        (Arc::new(StoreJournal { writers, stats }), handles)
+        Arc::new(StoreJournal { writers, stats })
     }
 
     /// Returns once every write queued before the call is done (written or failed).

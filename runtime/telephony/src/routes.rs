@@ -6,7 +6,10 @@ use std::time::Duration;
 
 use wasmphony_controller::{Controller, PhoneBook, Route, RouteTable, Tenant};
 use wasmphony_media::play::PromptLibrary;
-use wasmphony_store::{Store, StoreError, TenantId};
+use wasmphony_store::{
+    Prompt, Queue, Route as StoredRoute, SipAccount, Store, StoreError, Tenant as StoredTenant,
+    User,
+};
 
 use crate::fallback::engine_fallback;
 use crate::prompts::tenant_library;
@@ -17,7 +20,8 @@ use crate::services::StoreServices;
 pub const ROUTE_REFRESH: Duration = Duration::from_secs(2);
 
 /// What a route table was built from, to tell when it must be rebuilt: routes
-/// (numbers, scenarios, configuration, fallback), SIP accounts and prompts (name, time, size).
+/// (numbers, scenarios, configuration, fallback), SIP accounts (secrets only hashed),
+/// queues, users' departments and prompts (name, time, size).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RouteSource(String);
 
@@ -31,17 +35,40 @@ pub struct LoadedRoutes {
     pub source: RouteSource,
 }
 
-/// Reads what the route table is made of.
-pub(crate) async fn route_source(store: &Store) -> Result<RouteSource, StoreError> {
-    let mut text = String::new();
+/// One tenant's stored objects the route table is made of, read in one pass.
+struct TenantSnapshot {
+    tenant: StoredTenant,
+    routes: Vec<StoredRoute>,
+    accounts: Vec<SipAccount>,
+    queues: Vec<Queue>,
+    users: Vec<User>,
+    prompts: Vec<Prompt>,
+}
+
+async fn read_snapshot(store: &Store) -> Result<Vec<TenantSnapshot>, StoreError> {
+    let mut snapshot = Vec::new();
     for tenant in store.list_tenants().await? {
-        text.push_str(&format!("tenant {} {}\n", tenant.id, tenant.slug));
-        for route in store.list_routes(tenant.id).await? {
-            let line = serde_json::to_string(&route).unwrap_or_default();
-            text.push_str(&line);
+        snapshot.push(TenantSnapshot {
+            routes: store.list_routes(tenant.id).await?,
+            accounts: store.sip_accounts(tenant.id).await?,
+            queues: store.list_queues(tenant.id).await?,
+            users: store.list_users(tenant.id).await?,
+            prompts: store.list_prompts(tenant.id).await?,
+            tenant,
+        });
+    }
+    Ok(snapshot)
+}
+
+fn fingerprint(snapshot: &[TenantSnapshot]) -> RouteSource {
+    let mut text = String::new();
+    for part in snapshot {
+        text.push_str(&format!("tenant {} {}\n", part.tenant.id, part.tenant.slug));
+        for route in &part.routes {
+            text.push_str(&serde_json::to_string(route).unwrap_or_default());
             text.push('\n');
         }
-        for account in store.sip_accounts(tenant.id).await? {
+        for account in &part.accounts {
             // The secret's hash, not the secret: this text is kept for comparison only.
             text.push_str(&format!(
                 "phone {} {} {:016x}\n",
@@ -50,43 +77,59 @@ pub(crate) async fn route_source(store: &Store) -> Result<RouteSource, StoreErro
                 fnv1a(account.secret.as_bytes())
             ));
         }
-        for queue in store.list_queues(tenant.id).await? {
+        for queue in &part.queues {
             text.push_str(&serde_json::to_string(&queue.spec).unwrap_or_default());
             text.push('\n');
         }
-        for user in store.list_users(tenant.id).await? {
+        for user in &part.users {
             text.push_str(&format!("user {} {:?}\n", user.extension, user.department));
         }
-        for prompt in store.list_prompts(tenant.id).await? {
+        for prompt in &part.prompts {
             text.push_str(&format!(
                 "prompt {} {} {}\n",
                 prompt.name, prompt.created.0, prompt.size_bytes
             ));
         }
     }
-    Ok(RouteSource(text))
+    RouteSource(text)
 }
 
 /// Builds the route table of every tenant in the store.
 pub async fn load_routes(store: &Store, base: &PromptLibrary) -> Result<LoadedRoutes, StoreError> {
-    let source = route_source(store).await?;
+    let snapshot = read_snapshot(store).await?;
+    let source = fingerprint(&snapshot);
+    build(store, base, snapshot, source).await
+}
+
+/// The route table of `snapshot` (whose fingerprint is `source`); only the tenants'
+/// prompt audio is read here.
+async fn build(
+    store: &Store,
+    base: &PromptLibrary,
+    snapshot: Vec<TenantSnapshot>,
+    source: RouteSource,
+) -> Result<LoadedRoutes, StoreError> {
     let mut table = RouteTable::new();
     let mut numbers = 0;
-    for tenant in store.list_tenants().await? {
-        table.add_tenant(&tenant.slug, tenant_entry(store, base, tenant.id).await?);
+    for part in snapshot {
+        let slug = &part.tenant.slug;
+        let tenant = Tenant {
+            services: Arc::new(StoreServices::new(store.clone(), part.tenant.id)),
+            prompts: Arc::new(tenant_library(base, store, part.tenant.id).await?),
+        };
+        table.add_tenant(slug, tenant);
         let mut phones = PhoneBook::new();
-        for account in store.sip_accounts(tenant.id).await? {
+        for account in &part.accounts {
             phones.add_phone(&account.extension, &account.username, &account.secret);
         }
-        table.set_phone_book(&tenant.slug, phones);
-        let users = store.list_users(tenant.id).await?;
-        for queue in store.list_queues(tenant.id).await? {
-            table.add_queue(&tenant.slug, queue_definition(&queue, &users));
+        table.set_phone_book(slug, phones);
+        for queue in &part.queues {
+            table.add_queue(slug, queue_definition(queue, &part.users));
         }
-        for route in store.list_routes(tenant.id).await? {
+        for route in part.routes {
             let entry = Route {
-                tenant: tenant.slug.clone(),
-                scenario: route.scenario.clone(),
+                tenant: slug.clone(),
+                scenario: route.scenario,
                 config_json: Arc::from(route.config.to_string().as_str()),
                 fallback: engine_fallback(route.fallback.as_ref()),
             };
@@ -106,17 +149,6 @@ pub async fn load_routes(store: &Store, base: &PromptLibrary) -> Result<LoadedRo
     })
 }
 
-async fn tenant_entry(
-    store: &Store,
-    base: &PromptLibrary,
-    tenant: TenantId,
-) -> Result<Tenant, StoreError> {
-    Ok(Tenant {
-        services: Arc::new(StoreServices::new(store.clone(), tenant)),
-        prompts: Arc::new(tenant_library(base, store, tenant).await?),
-    })
-}
-
 /// Rebuilds the controller's route table whenever the store's routes or prompts
 /// change (through the API, or another node sharing PostgreSQL). Runs until the
 /// controller is dropped elsewhere; errors are logged and retried.
@@ -130,15 +162,18 @@ pub async fn keep_routes_fresh(
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     while Arc::strong_count(&controller) > 1 {
         ticks.tick().await;
-        match route_source(&store).await {
-            Ok(source) if source == current => continue,
-            Ok(_) => {}
+        let snapshot = match read_snapshot(&store).await {
+            Ok(snapshot) => snapshot,
             Err(error) => {
                 tracing::warn!("cannot read the routes: {error}");
                 continue;
             }
+        };
+        let source = fingerprint(&snapshot);
+        if source == current {
+            continue;
         }
-        match load_routes(&store, &base).await {
+        match build(&store, &base, snapshot, source).await {
             Ok(loaded) => {
                 tracing::info!(numbers = loaded.numbers, "routes reloaded");
                 controller.set_routes(loaded.table);

@@ -89,7 +89,7 @@ impl Telephony {
         controller_config.max_calls = config.max_calls;
         controller_config.phone_digest = config.phone_digest.clone();
         // The writers run as long as the journal; `stop` flushes them.
-        let (journal, _writers) = StoreJournal::start(server.store.clone(), server.events.clone());
+        let journal = StoreJournal::start(server.store.clone(), server.events.clone());
         let controller = Controller::with_journal(
             endpoint,
             server.registry.clone(),

@@ -117,6 +117,21 @@ impl Server {
         None
     }
 
+    /// A new API key of tenant `tenant` (by id) with `role`, made with the admin key.
+    pub fn tenant_key(&self, tenant: u64, role: &str) -> String {
+        let body = format!(r#"{{"name":"test","role":"{role}"}}"#);
+        let path = format!("/api/v1/tenants/{tenant}/keys");
+        let (status, reply) = self.http(
+            "POST",
+            &path,
+            Some(ADMIN_KEY),
+            Some(("application/json", body.as_bytes())),
+        );
+        assert_eq!(status, 201, "{reply}");
+        let created: serde_json::Value = serde_json::from_str(&reply).expect("json");
+        created["secret"].as_str().expect("a secret").to_string()
+    }
+
     /// SIGKILL, as a crash would.
     pub fn kill(&mut self) {
         let _ = self.child.kill();
