@@ -13,6 +13,7 @@ use crate::journal::CallJournal;
 use crate::live_calls::LiveCalls;
 use crate::phones::Phones;
 use crate::queues::QueueHub;
+use crate::trunks::{TrunkRegistrations, Trunks};
 
 /// Settings of a [`crate::Controller`].
 #[derive(Debug, Clone)]
@@ -25,12 +26,15 @@ pub struct ControllerConfig {
     pub data_dir: PathBuf,
     /// Most calls alive at once; INVITEs beyond get `503`.
     pub max_calls: usize,
+    /// New calls admitted per second; beyond, INVITEs get `503` + Retry-After at
+    /// once (no backlog that would make every call late). `None`: no limit.
+    pub max_calls_per_second: Option<u32>,
     /// Capacity of the call-record channel.
     pub record_sink: usize,
     /// Tenants' offset from UTC in minutes (one zone for now).
     pub utc_offset_minutes: i32,
-    /// Where outbound calls to phone numbers go (`sip:<number>@gateway`) until
-    /// trunks exist; `None`: dialing a number is refused.
+    /// Where outbound calls to phone numbers go (`sip:<number>@gateway`) for a
+    /// tenant without trunks; `None`: such a tenant cannot dial numbers.
     pub number_gateway: Option<SocketAddr>,
     /// Digest algorithms offered to registering phones, in order of preference.
     /// Default MD5 only: some phones (baresip 1.0 of Debian, many desk phones) give up
@@ -46,6 +50,7 @@ impl ControllerConfig {
             ports,
             data_dir,
             max_calls: crate::limits::DEFAULT_MAX_CALLS,
+            max_calls_per_second: None,
             record_sink: crate::limits::DEFAULT_RECORD_SINK,
             utc_offset_minutes: 0,
             number_gateway: None,
@@ -70,6 +75,10 @@ pub(crate) struct ControllerContext {
     pub(crate) journal: Arc<dyn CallJournal>,
     /// Call queues: definitions and their tasks.
     pub(crate) queues: QueueHub,
+    /// Every tenant's carrier trunks.
+    pub(crate) trunks: Trunks,
+    /// Registrations kept with carriers.
+    pub(crate) trunk_registrations: TrunkRegistrations,
 }
 
 impl ControllerContext {
@@ -89,6 +98,8 @@ impl ControllerContext {
             phones: Phones::new(config.phone_digest.clone()),
             journal,
             queues: QueueHub::default(),
+            trunks: Trunks::default(),
+            trunk_registrations: TrunkRegistrations::default(),
         }
     }
 }

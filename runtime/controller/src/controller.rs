@@ -2,8 +2,8 @@
 //! task per routed INVITE, and tells running calls when their caller leaves.
 
 use std::sync::Arc;
-use std::time::Instant;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
 
 use parking_lot::RwLock;
 use tokio::sync::{Semaphore, mpsc};
@@ -15,12 +15,18 @@ use wasmphony_sip::ids::new_tag;
 use wasmphony_sip::message::{Method, Request, StatusCode};
 
 use crate::call_record::CallRecord;
-use crate::journal::{CallJournal, ChannelJournal};
 use crate::context::{ControllerConfig, ControllerContext};
+use crate::journal::{CallJournal, ChannelJournal};
+use std::collections::HashMap;
+
+use wasmphony_sip::registration::RegistrationState;
+
+use crate::admission::CallRate;
 use crate::limits::BYE_ANSWER_WAIT;
-use crate::phones::RegisterRefusal;
 use crate::live_calls::{ByeOutcome, CallerGone, LiveCalls};
+use crate::phones::RegisterRefusal;
 use crate::route::RouteTable;
+use crate::trunks::TrunkPlan;
 
 /// Routes real SIP calls into scenarios.
 pub struct Controller {
@@ -32,6 +38,8 @@ pub struct Controller {
     pub(crate) slots: Arc<Semaphore>,
     /// Records the default [`ChannelJournal`] dropped (0 with another journal).
     dropped_records: Arc<AtomicU64>,
+    /// New calls per second admitted ([`ControllerConfig::max_calls_per_second`]).
+    pub(crate) call_rate: Option<parking_lot::Mutex<CallRate>>,
 }
 
 impl Controller {
@@ -45,7 +53,14 @@ impl Controller {
     ) -> (Arc<Controller>, mpsc::Receiver<CallRecord>) {
         let (journal, record_rx) = ChannelJournal::new(config.record_sink);
         let dropped = journal.dropped();
-        let controller = Self::build(endpoint, registry, routes, config, Arc::new(journal), dropped);
+        let controller = Self::build(
+            endpoint,
+            registry,
+            routes,
+            config,
+            Arc::new(journal),
+            dropped,
+        );
         (controller, record_rx)
     }
 
@@ -71,21 +86,41 @@ impl Controller {
         let context = ControllerContext::new(endpoint, config, journal);
         context.phones.set_books(routes.phone_books());
         context.queues.set_definitions(routes.queues());
-        Arc::new(Controller {
+        let call_rate = config
+            .max_calls_per_second
+            .map(|rate| parking_lot::Mutex::new(CallRate::new(rate, std::time::Instant::now())));
+        let plans = routes.trunk_plans();
+        let controller = Arc::new(Controller {
             context: Arc::new(context),
             registry,
             routes: RwLock::new(Arc::new(routes)),
             live: LiveCalls::default(),
             slots: Arc::new(Semaphore::new(config.max_calls)),
             dropped_records,
-        })
+            call_rate,
+        });
+        controller.set_trunk_plans(plans);
+        controller
     }
 
     /// Replaces the route table; calls in progress keep their route.
     pub fn set_routes(&self, routes: RouteTable) {
         self.context.phones.set_books(routes.phone_books());
         self.context.queues.set_definitions(routes.queues());
+        self.set_trunk_plans(routes.trunk_plans());
         *self.routes.write() = Arc::new(routes);
+    }
+
+    fn set_trunk_plans(&self, plans: HashMap<String, Arc<TrunkPlan>>) {
+        self.context
+            .trunk_registrations
+            .sync(&self.context.endpoint, &plans);
+        self.context.trunks.set_plans(plans);
+    }
+
+    /// The state of each registration kept with a carrier: (tenant, trunk, state).
+    pub fn trunk_registrations(&self) -> Vec<(String, String, RegistrationState)> {
+        self.context.trunk_registrations.states()
     }
 
     /// Calls in progress.
@@ -139,10 +174,15 @@ impl Controller {
     /// [`BYE_ANSWER_WAIT`]); a callee's BYE on an outbound leg at once.
     async fn on_bye(&self, mut transaction: ServerTransaction) {
         let Some(id) = DialogId::for_incoming(transaction.request()) else {
-            let _ = transaction.respond_with(StatusCode::CALL_DOES_NOT_EXIST).await;
+            let _ = transaction
+                .respond_with(StatusCode::CALL_DOES_NOT_EXIST)
+                .await;
             return;
         };
-        let mut transaction = match self.live.caller_bye(&id.call_id, &id.local_tag, transaction) {
+        let mut transaction = match self
+            .live
+            .caller_bye(&id.call_id, &id.local_tag, transaction)
+        {
             ByeOutcome::Parked(parked) => {
                 tokio::spawn(async move {
                     tokio::time::sleep(BYE_ANSWER_WAIT).await;
@@ -157,7 +197,11 @@ impl Controller {
             ByeOutcome::Unknown(transaction) => transaction,
         };
         let tag = Some(id.local_tag.as_str());
-        let status = if self.context.legs.caller_gone(&id.call_id, tag, CallerGone::Bye) {
+        let status = if self
+            .context
+            .legs
+            .caller_gone(&id.call_id, tag, CallerGone::Bye)
+        {
             StatusCode::OK
         } else {
             StatusCode::CALL_DOES_NOT_EXIST

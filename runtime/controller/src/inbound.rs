@@ -1,5 +1,6 @@
-//! A new INVITE: route it, negotiate media, and start its call task; or
-//! refuse it with the right final response.
+//! A new INVITE: route it (a routed number runs its scenario; anything else
+//! within a tenant's domain is a staff phone's call), negotiate media, and
+//! start its call task; or refuse it with the right final response.
 
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -16,91 +17,213 @@ use wasmphony_sip::endpoint::{ServerTransaction, Target};
 use wasmphony_sip::ids::new_tag;
 use wasmphony_sip::message::{Request, Uri};
 
+use tokio::sync::OwnedSemaphorePermit;
+use wasmphony_engine::api::DialOptions;
+use wasmphony_engine::{CompiledScenario, Fallback, TenantServices};
+use wasmphony_sip::message::HeaderName;
+
 use crate::call_book::{CallIdentity, SharedBook};
 use crate::call_task::{CallTask, run_call_task};
 use crate::controller::Controller;
-use crate::live_calls::{CallerGone, GoneReceiver, LiveCalls, ParkedBye, Registered};
+use crate::direct_call::{DirectCall, PhoneRefusal, run_direct_call};
+use crate::live_calls::{CallerGone, GoneReceiver, LiveCalls, Registered};
 use crate::refusal::Refusal;
 use crate::sip_call::{PendingMedia, SipCall, SipCallParts};
 
 impl Controller {
     pub(crate) async fn on_invite(self: &Arc<Self>, mut invite: ServerTransaction) {
-        match self.admit(&invite) {
-            Ok(admitted) => {
-                let Admitted {
-                    identity,
-                    task_parts,
-                    media,
-                    dialog,
-                    peer,
-                    prompts,
-                    info,
-                } = admitted;
-                let Some(Registered {
-                    guard,
-                    gone,
-                    info_digits,
-                    parked_bye,
-                }) = self.live.insert(&identity.call_id, &dialog.id.local_tag)
-                else {
-                    refuse(&mut invite, Refusal::DuplicateCall).await;
+        let admitted = match self.admit(&invite) {
+            Ok(admitted) => admitted,
+            Err(Refusal::UnknownNumber(dialed)) => match self.phone_tenant(&invite) {
+                // Not a routed number, but addressed within a tenant's domain: a staff
+                // phone calling an extension or out.
+                Some(tenant) => match self.admit_phone_call(&invite, &tenant, &dialed) {
+                    Ok(admitted) => admitted,
+                    Err(PhoneRefusal::Challenge(challenge)) => {
+                        let _ = invite.respond(*challenge).await;
+                        return;
+                    }
+                    Err(PhoneRefusal::Refused(refusal)) => {
+                        refuse(&mut invite, refusal).await;
+                        return;
+                    }
+                },
+                None => {
+                    refuse(&mut invite, Refusal::UnknownNumber(dialed)).await;
                     return;
-                };
-                if let Some(cancelled) = invite.take_cancellation() {
-                    tokio::spawn(watch_cancel(
-                        self.live.clone(),
-                        identity.call_id.clone(),
-                        cancelled,
-                        gone.clone(),
-                    ));
                 }
-                let book = SharedBook::default();
-                let call = SipCall::new(SipCallParts {
-                    info,
-                    context: self.context.clone(),
-                    prompts,
-                    invite,
-                    dialog,
-                    peer,
-                    media,
-                    gone,
-                    info_digits,
-                    book: book.clone(),
-                });
+            },
+            Err(refusal) => {
+                refuse(&mut invite, refusal).await;
+                return;
+            }
+        };
+        let Admitted {
+            identity,
+            media,
+            dialog,
+            peer,
+            prompts,
+            info,
+            slot,
+            plan,
+        } = admitted;
+        let Some(Registered {
+            guard,
+            gone,
+            info_digits,
+            parked_bye,
+        }) = self.live.insert(&identity.call_id, &dialog.id.local_tag)
+        else {
+            refuse(&mut invite, Refusal::DuplicateCall).await;
+            return;
+        };
+        if let Some(cancelled) = invite.take_cancellation() {
+            tokio::spawn(watch_cancel(
+                self.live.clone(),
+                identity.call_id.clone(),
+                cancelled,
+                gone.clone(),
+            ));
+        }
+        let book = SharedBook::default();
+        let call = SipCall::new(SipCallParts {
+            info,
+            context: self.context.clone(),
+            prompts,
+            invite,
+            dialog,
+            peer,
+            media,
+            gone,
+            info_digits,
+            book: book.clone(),
+        });
+        match plan {
+            Plan::Scenario {
+                scenario,
+                services,
+                config_json,
+                fallback,
+            } => {
                 let task = CallTask {
                     identity,
                     book,
                     guard: Some(guard),
                     parked_bye,
-                    ..task_parts
+                    scenario,
+                    services,
+                    config_json,
+                    fallback,
+                    slot,
                 };
                 tokio::spawn(run_call_task(self.clone(), task, Box::new(call)));
             }
-            Err(refusal) => refuse(&mut invite, refusal).await,
+            Plan::Direct(options) => {
+                let task = DirectCall {
+                    identity,
+                    book,
+                    guard,
+                    parked_bye,
+                    slot,
+                    options,
+                };
+                tokio::spawn(run_direct_call(self.clone(), task, call));
+            }
         }
     }
 
+    /// A routed number: its tenant's active scenario answers.
     fn admit(&self, invite: &ServerTransaction) -> Result<Admitted, Refusal> {
         let request = invite.request();
-        let dialed = user_of(&request.uri)
-            .or_else(|| user_of(&request.head.to.uri))
+        let carriers = self.context.trunks.carriers_at(invite.source());
+        let dialed = self
+            .number_behind_registration(request, &carriers)
+            .or_else(|| dialed_user(request))
             .ok_or(Refusal::NoNumber)?;
         let routes = self.route_table();
         let (route, tenant) = routes
             .resolve(&dialed)
             .ok_or_else(|| Refusal::UnknownNumber(dialed.clone()))?;
         let dialed = routes.canonical_number(&dialed);
-        let slot = self
-            .slots
-            .clone()
-            .try_acquire_owned()
-            .map_err(|_| Refusal::AtCapacity)?;
+        if !carriers.is_empty() {
+            let Some((_, trunk)) = carriers.iter().find(|(t, _)| *t == route.tenant) else {
+                // A carrier of other tenants cannot reach this tenant's numbers.
+                return Err(Refusal::UnknownNumber(dialed));
+            };
+            tracing::debug!(trunk = %trunk.name, tenant = %route.tenant, "call from a trunk");
+        }
+        let slot = self.call_slot()?;
         let call_id = request.head.call_id.as_str().to_string();
         let scenario = self
             .registry
             .pick(&route.tenant, &route.scenario, &call_id)
             .map_err(|e| Refusal::NoScenario(e.to_string()))?;
-        let media = self.negotiate(request, &tenant.prompts)?;
+        let plan = Plan::Scenario {
+            scenario,
+            services: tenant.services.clone(),
+            config_json: route.config_json.clone(),
+            fallback: route.fallback.clone(),
+        };
+        self.prepare(
+            invite,
+            &route.tenant,
+            &route.scenario,
+            dialed,
+            &tenant.prompts,
+            slot,
+            plan,
+        )
+    }
+
+    /// A carrier we register with sends calls to the contact we registered
+    /// (`sip:<trunk user>@us`); the number dialled is then in the To.
+    fn number_behind_registration(
+        &self,
+        request: &Request,
+        carriers: &[(String, Arc<crate::trunks::Trunk>)],
+    ) -> Option<String> {
+        let user = user_of(&request.uri)?;
+        carriers
+            .iter()
+            .any(|(_, trunk)| {
+                trunk.register
+                    && trunk
+                        .credentials
+                        .as_ref()
+                        .is_some_and(|c| c.username == user)
+            })
+            .then(|| user_of(&request.head.to.uri))
+            .flatten()
+    }
+
+    pub(crate) fn call_slot(&self) -> Result<OwnedSemaphorePermit, Refusal> {
+        if let Some(rate) = &self.call_rate
+            && !rate.lock().try_admit(std::time::Instant::now())
+        {
+            return Err(Refusal::Overloaded);
+        }
+        self.slots
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| Refusal::AtCapacity)
+    }
+
+    /// Media, dialog and identity of an admitted INVITE.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn prepare(
+        &self,
+        invite: &ServerTransaction,
+        tenant: &str,
+        scenario: &str,
+        dialed: String,
+        prompts: &Arc<PromptLibrary>,
+        slot: OwnedSemaphorePermit,
+        plan: Plan,
+    ) -> Result<Admitted, Refusal> {
+        let request = invite.request();
+        let call_id = request.head.call_id.as_str().to_string();
+        let media = self.negotiate(request, prompts)?;
         let peer_hint = Target {
             addr: invite.source(),
             transport: invite.transport(),
@@ -121,7 +244,7 @@ impl Controller {
         let to = user_of(&request.head.to.uri).unwrap_or_else(|| dialed.clone());
         let info = CallInfo {
             id: call_id.clone(),
-            tenant: route.tenant.clone(),
+            tenant: tenant.to_string(),
             direction: Direction::Inbound,
             from: from.clone(),
             to: to.clone(),
@@ -132,32 +255,22 @@ impl Controller {
         };
         let identity = CallIdentity {
             call_id,
-            tenant: route.tenant.clone(),
-            scenario: route.scenario.clone(),
+            tenant: tenant.to_string(),
+            scenario: scenario.to_string(),
             from,
             to,
             dialed,
             started_at: SystemTime::now(),
         };
-        let task_parts = CallTask {
-            identity: identity.clone(),
-            book: SharedBook::default(),
-            guard: None,
-            parked_bye: ParkedBye::default(),
-            scenario,
-            services: tenant.services.clone(),
-            config_json: route.config_json.clone(),
-            fallback: route.fallback.clone(),
-            slot,
-        };
         Ok(Admitted {
             identity,
-            task_parts,
             media,
             dialog,
             peer,
-            prompts: tenant.prompts.clone(),
+            prompts: prompts.clone(),
             info,
+            slot,
+            plan,
         })
     }
 
@@ -201,14 +314,38 @@ impl Controller {
     }
 }
 
-struct Admitted {
+pub(crate) struct Admitted {
     identity: CallIdentity,
-    task_parts: CallTask,
     media: PendingMedia,
     dialog: Dialog,
     peer: Target,
     prompts: Arc<PromptLibrary>,
     info: CallInfo,
+    /// The call's capacity slot.
+    slot: OwnedSemaphorePermit,
+    plan: Plan,
+}
+
+impl Admitted {
+    /// Names the caller by their authenticated extension (a phone's From may say
+    /// anything).
+    pub(crate) fn set_caller(&mut self, extension: &str) {
+        self.info.from = extension.to_string();
+        self.identity.from = extension.to_string();
+    }
+}
+
+/// What runs the call.
+pub(crate) enum Plan {
+    /// The route's scenario (and its fallback).
+    Scenario {
+        scenario: Arc<CompiledScenario>,
+        services: Arc<dyn TenantServices>,
+        config_json: Arc<str>,
+        fallback: Fallback,
+    },
+    /// A staff phone's call, connected by the host (see [`crate::direct_call`]).
+    Direct(DialOptions),
 }
 
 /// Tells the call when its INVITE is CANCELled (the endpoint has answered
@@ -229,12 +366,24 @@ async fn watch_cancel(
     }
 }
 
-fn user_of(uri: &Uri) -> Option<String> {
+pub(crate) fn user_of(uri: &Uri) -> Option<String> {
     uri.user.clone().filter(|u| !u.is_empty())
+}
+
+/// The number or extension an INVITE asks for: the Request-URI's user, else the To's.
+pub(crate) fn dialed_user(request: &Request) -> Option<String> {
+    user_of(&request.uri).or_else(|| user_of(&request.head.to.uri))
 }
 
 async fn refuse(invite: &mut ServerTransaction, refusal: Refusal) {
     let status = refusal.status();
     tracing::info!(status = status.as_u16(), reason = %refusal, "INVITE refused");
-    let _ = invite.respond_with(status).await;
+    let mut response = invite.response(status);
+    if let Some(seconds) = refusal.retry_after() {
+        response
+            .head
+            .headers
+            .push(HeaderName::RetryAfter, seconds.to_string());
+    }
+    let _ = invite.respond(response).await;
 }

@@ -10,12 +10,14 @@
 //! (the server keeps CDRs in the store; tests read a channel).
 #![cfg_attr(test, allow(clippy::unwrap_used))] // tests may unwrap
 
+mod admission;
 mod call_book;
 mod call_record;
 mod call_task;
 mod context;
 mod controller;
 mod deadline;
+mod direct_call;
 mod inbound;
 mod journal;
 mod limits;
@@ -28,10 +30,12 @@ mod queues;
 mod refusal;
 mod route;
 mod sip_call;
+mod trunks;
 
 pub use call_record::{CallRecord, Disposition, HangupSide};
 pub use context::ControllerConfig;
 pub use controller::Controller;
+pub use direct_call::DIRECT_CALL;
 pub use journal::{CallJournal, CallStart, ChannelJournal};
 pub use limits::*;
 pub use local_time::local_time;
@@ -39,4 +43,5 @@ pub use phones::PhoneBook;
 pub use queues::QueueDefinition;
 pub use sip_call::HOLD_MUSIC_PROMPT;
 pub use prompts::{BEEP_PROMPT, MAX_SILENCE, TTS_VOICE, playlist};
+pub use trunks::{TRUNK_REGISTER_EXPIRES, Trunk, TrunkPlan};
 pub use route::{Route, RouteTable, Tenant, normalise_number};

@@ -32,3 +32,9 @@ pub const SEND_DTMF_DURATION: Duration = Duration::from_millis(100);
 /// Longest a caller's BYE waits for the call's record to be journalled before
 /// it is answered anyway (a slow database must not make callers retransmit).
 pub const BYE_ANSWER_WAIT: Duration = Duration::from_secs(2);
+/// A trunk that has not answered an INVITE at all (not even `100 Trying`) within
+/// this long is taken as down, and the call fails over to the next trunk.
+pub const TRUNK_SETUP_TIMEOUT: Duration = Duration::from_secs(4);
+/// Digest challenges answered per outbound INVITE (a second challenge for a fresh
+/// nonce means the credentials are wrong; stale nonces get one more).
+pub const MAX_CHALLENGES_PER_INVITE: u8 = 2;

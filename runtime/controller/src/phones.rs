@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use parking_lot::{Mutex, RwLock};
-use wasmphony_sip::auth::{AuthMode, Credentials, DigestAlgorithm, DigestServer};
+use wasmphony_sip::auth::{AuthMode, AuthOutcome, Credentials, DigestAlgorithm, DigestServer};
 use wasmphony_sip::message::{Request, Response, Uri};
 use wasmphony_sip::registrar::{Registrar, RegistrarConfig, RegistrarService};
 
@@ -43,6 +43,19 @@ impl PhoneBook {
     pub fn phones_of(&self, extension: &str) -> &[String] {
         self.extensions.get(extension).map_or(&[], Vec::as_slice)
     }
+
+    /// The extension whose phone registers as `username`.
+    pub fn extension_of(&self, username: &str) -> Option<&str> {
+        self.extensions
+            .iter()
+            .find(|(_, phones)| phones.iter().any(|p| p == username))
+            .map(|(extension, _)| extension.as_str())
+    }
+
+    /// Does `extension` have phones here?
+    pub fn has_extension(&self, extension: &str) -> bool {
+        self.extensions.contains_key(extension)
+    }
 }
 
 impl Credentials for PhoneBook {
@@ -69,11 +82,35 @@ pub(crate) enum RegisterRefusal {
     NoEntropy,
 }
 
+/// A staff phone that proved who it is on an INVITE.
+#[derive(Debug, Clone)]
+pub(crate) struct PhoneCaller {
+    /// Its SIP user name.
+    pub(crate) username: String,
+    /// Its user's extension (the caller id on internal calls).
+    pub(crate) extension: String,
+    /// The tenant's phone book, for resolving what it dialled.
+    pub(crate) book: Arc<PhoneBook>,
+}
+
+/// What an INVITE from a tenant's phone gets.
+pub(crate) enum InviteAuth {
+    /// Authenticated.
+    Caller(PhoneCaller),
+    /// Send this `407` (no, wrong or stale credentials; unknown users alike).
+    Challenge(Box<Response>),
+    /// No phone book for the tenant, or no randomness for a nonce.
+    Refused(RegisterRefusal),
+}
+
 /// Every tenant's phone books and registrations. One per controller.
 pub(crate) struct Phones {
     algorithms: Vec<DigestAlgorithm>,
     books: RwLock<HashMap<String, Arc<PhoneBook>>>,
     registrars: Mutex<HashMap<String, RegistrarService>>,
+    /// Per tenant, the `407` verifier of phones' INVITEs (proxy mode: phones answer
+    /// with Proxy-Authorization, as they do towards an outbound proxy).
+    invite_auth: Mutex<HashMap<String, DigestServer>>,
 }
 
 impl Phones {
@@ -88,6 +125,7 @@ impl Phones {
             algorithms,
             books: RwLock::default(),
             registrars: Mutex::default(),
+            invite_auth: Mutex::default(),
         }
     }
 
@@ -129,6 +167,47 @@ impl Phones {
             }
         };
         Ok(service.handle(request, source, book.as_ref(), to_tag, now))
+    }
+
+    /// Checks an INVITE from one of `tenant`'s phones. Nothing a phone dials
+    /// (another extension, a number through a trunk) is reached without this.
+    pub(crate) fn authenticate_invite(
+        &self,
+        tenant: &str,
+        request: &Request,
+        now: Instant,
+    ) -> InviteAuth {
+        let Some(book) = self.book(tenant) else {
+            return InviteAuth::Refused(RegisterRefusal::UnknownDomain);
+        };
+        let mut verifiers = self.invite_auth.lock();
+        let verifier = match verifiers.entry(tenant.to_string()) {
+            Entry::Occupied(known) => known.into_mut(),
+            Entry::Vacant(first) => {
+                match DigestServer::with_random_secret(
+                    tenant,
+                    self.algorithms.clone(),
+                    AuthMode::Proxy,
+                    now,
+                ) {
+                    Ok(server) => first.insert(server),
+                    Err(_) => return InviteAuth::Refused(RegisterRefusal::NoEntropy),
+                }
+            }
+        };
+        match verifier.verify(request, book.as_ref(), now) {
+            AuthOutcome::Authenticated { username } => match book.extension_of(&username) {
+                Some(extension) => InviteAuth::Caller(PhoneCaller {
+                    extension: extension.to_string(),
+                    username,
+                    book: book.clone(),
+                }),
+                None => InviteAuth::Challenge(Box::new(verifier.challenge(request, false, now))),
+            },
+            AuthOutcome::Challenge { stale } => {
+                InviteAuth::Challenge(Box::new(verifier.challenge(request, stale, now)))
+            }
+        }
     }
 
     /// Where `extension`'s registered phones are reached now; empty when the extension

@@ -3,6 +3,9 @@
 
 use wasmphony_sip::message::StatusCode;
 
+/// `Retry-After` on a `503` for load: long enough for calls to end.
+const RETRY_AFTER_SECONDS: u32 = 5;
+
 /// A refused INVITE.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum Refusal {
@@ -12,6 +15,8 @@ pub(crate) enum Refusal {
     UnknownNumber(String),
     #[error("at call capacity")]
     AtCapacity,
+    #[error("new calls arrive faster than the configured rate")]
+    Overloaded,
     #[error("route has no runnable scenario: {0}")]
     NoScenario(String),
     #[error("no local address towards the caller")]
@@ -29,11 +34,22 @@ pub(crate) enum Refusal {
 }
 
 impl Refusal {
+    /// Seconds for `Retry-After` when the refusal is about load, not the request.
+    pub(crate) fn retry_after(&self) -> Option<u32> {
+        match self {
+            Refusal::AtCapacity | Refusal::NoPorts(_) => Some(RETRY_AFTER_SECONDS),
+            Refusal::Overloaded => Some(1),
+            _ => None,
+        }
+    }
+
     /// The final response for this refusal.
     pub(crate) fn status(&self) -> StatusCode {
         match self {
             Refusal::NoNumber | Refusal::UnknownNumber(_) => StatusCode::NOT_FOUND,
-            Refusal::AtCapacity | Refusal::NoPorts(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Refusal::AtCapacity | Refusal::Overloaded | Refusal::NoPorts(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             Refusal::NoScenario(_) => StatusCode::TEMPORARILY_UNAVAILABLE,
             Refusal::NoLocalAddress => StatusCode::SERVER_INTERNAL_ERROR,
             Refusal::BadDialog(_) => StatusCode::BAD_REQUEST,
@@ -63,5 +79,9 @@ mod tests {
             StatusCode::NOT_ACCEPTABLE_HERE
         );
         assert_eq!(Refusal::DuplicateCall.status(), StatusCode::LOOP_DETECTED);
+        assert_eq!(Refusal::Overloaded.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(Refusal::Overloaded.retry_after(), Some(1));
+        assert_eq!(Refusal::AtCapacity.retry_after(), Some(RETRY_AFTER_SECONDS));
+        assert_eq!(Refusal::NoOffer.retry_after(), None);
     }
 }

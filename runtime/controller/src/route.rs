@@ -10,6 +10,7 @@ use wasmphony_media::play::PromptLibrary;
 
 use crate::phones::PhoneBook;
 use crate::queues::QueueDefinition;
+use crate::trunks::TrunkPlan;
 
 /// What answers one dialed number.
 #[derive(Clone)]
@@ -44,6 +45,8 @@ pub struct RouteTable {
     phone_books: HashMap<String, Arc<PhoneBook>>,
     /// Each tenant's call queues, by (tenant, queue name).
     queues: HashMap<(String, String), QueueDefinition>,
+    /// Each tenant's carrier trunks, by tenant.
+    trunk_plans: HashMap<String, Arc<TrunkPlan>>,
 }
 
 impl RouteTable {
@@ -79,6 +82,15 @@ impl RouteTable {
     }
 
     /// Every tenant's phone book.
+    /// Sets `tenant`'s carrier trunks (numbers its calls dial go out through them).
+    pub fn set_trunk_plan(&mut self, tenant: &str, plan: TrunkPlan) {
+        self.trunk_plans.insert(tenant.to_string(), Arc::new(plan));
+    }
+
+    pub(crate) fn trunk_plans(&self) -> HashMap<String, Arc<TrunkPlan>> {
+        self.trunk_plans.clone()
+    }
+
     pub(crate) fn phone_books(&self) -> HashMap<String, Arc<PhoneBook>> {
         self.phone_books.clone()
     }
@@ -89,6 +101,11 @@ impl RouteTable {
             .keys()
             .find(|slug| slug.eq_ignore_ascii_case(domain))
             .map(String::as_str)
+    }
+
+    /// A tenant's data and prompts.
+    pub(crate) fn tenant(&self, name: &str) -> Option<&Tenant> {
+        self.tenants.get(name)
     }
 
     /// Makes `alias` reach the route of `number` (added with [`RouteTable::add_number`]);

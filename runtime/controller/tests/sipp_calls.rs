@@ -6,28 +6,15 @@
 
 mod support;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use support::talk::*;
 use support::*;
 use tokio::net::UdpSocket;
 use wasmphony_controller::{Disposition, HangupSide};
 use wasmphony_engine::SandboxLimits;
 use wasmphony_media::codec::{Codec, Encoder};
-
-/// Everything `socket` receives for `span`: (source, payload type, payload).
-async fn receive_rtp(socket: &UdpSocket, span: Duration) -> Vec<(SocketAddr, u8, Vec<u8>)> {
-    let end = tokio::time::Instant::now() + span;
-    let mut got = Vec::new();
-    let mut buf = [0u8; 2048];
-    while let Ok(Ok((len, from))) = tokio::time::timeout_at(end, socket.recv_from(&mut buf)).await {
-        if len >= 12 {
-            got.push((from, buf[1] & 0x7f, buf[12..len].to_vec()));
-        }
-    }
-    got
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ivr_menu_collects_an_rfc2833_key_from_sipp_and_routes() {
@@ -200,108 +187,6 @@ async fn a_caller_bye_mid_prompt_ends_the_scenario_without_leaks() {
         "{} packets after the hang-up",
         after.len()
     );
-}
-
-/// RFC 4733 packets for one key press (three end packets, as senders do).
-fn dtmf_packets(event: u8, ssrc: u32, seq: u16, timestamp: u32) -> Vec<Vec<u8>> {
-    (0..6u16)
-        .map(|i| {
-            let end = i >= 3;
-            let duration: u16 = 400 + 160 * i.min(3);
-            let mut packet = vec![0x80, 101 | if i == 0 { 0x80 } else { 0 }];
-            packet.extend((seq + i).to_be_bytes());
-            packet.extend(timestamp.to_be_bytes());
-            packet.extend(ssrc.to_be_bytes());
-            packet.extend([event, if end { 0x80 | 10 } else { 10 }]);
-            packet.extend(duration.to_be_bytes());
-            packet
-        })
-        .collect()
-}
-
-/// A PCMU packet whose payload the prompts never contain.
-fn marked_audio(ssrc: u32, seq: u16, timestamp: u32) -> Vec<u8> {
-    let mut packet = vec![0x80, 0];
-    packet.extend(seq.to_be_bytes());
-    packet.extend(timestamp.to_be_bytes());
-    packet.extend(ssrc.to_be_bytes());
-    packet.extend([0x55u8; 160]);
-    packet
-}
-
-/// sipp's built-in callee, echoing the RTP it receives; returns its SIP port.
-fn echoing_callee() -> (u16, tokio::task::JoinHandle<SippRun>) {
-    let port = free_udp_port();
-    let args: Vec<String> = [
-        "-sn",
-        "uas",
-        "-i",
-        "127.0.0.1",
-        "-p",
-        &port.to_string(),
-        "-mp",
-        &free_udp_port().to_string(),
-        "-rtp_echo",
-        "-m",
-        "1",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    (port, tokio::spawn(run_sipp(args)))
-}
-
-/// A sipp caller presses 1 (our RFC 4733 packets, from the socket its SDP
-/// names) in an `ivr-menu` whose option 1 is `option_1`, then talks for a few
-/// seconds. Returns how many of its own packets came back, and the record.
-async fn caller_presses_1_and_talks(
-    option_1: &str,
-    test_name: &str,
-) -> (usize, wasmphony_controller::CallRecord) {
-    let mut harness = start(Setup::shipped("ivr-menu", ivr_config(option_1)), test_name).await;
-    let media = Arc::new(UdpSocket::bind("127.0.0.1:0").await.unwrap());
-    let port = media.local_addr().unwrap().port().to_string();
-    let mut args = uac_args("uac_hangs_up.xml", harness.sip, &[("rtp_sink", port)]);
-    args.extend(["-d".into(), "7000".into()]);
-    let caller = tokio::spawn(run_sipp(args));
-
-    // The controller's leg speaks first; its source is where our media goes.
-    let mut buf = [0u8; 2048];
-    let (_, leg) = tokio::time::timeout(Duration::from_secs(10), media.recv_from(&mut buf))
-        .await
-        .unwrap()
-        .unwrap();
-    let ssrc = 0x1234_5678;
-    for packet in dtmf_packets(1, ssrc, 1, 8000) {
-        media.send_to(&packet, leg).await.unwrap();
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    // Then our voice, 50 packets per second, while counting what comes back through the bridge.
-    let sender = {
-        let media = media.clone();
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(Duration::from_millis(20));
-            for i in 0..250u16 {
-                tick.tick().await;
-                let _ = media
-                    .send_to(
-                        &marked_audio(ssrc, 100 + i, 16_000 + 160 * u32::from(i)),
-                        leg,
-                    )
-                    .await;
-            }
-        })
-    };
-    let heard = receive_rtp(&media, Duration::from_secs(6)).await;
-    sender.await.unwrap();
-    let echoed = heard
-        .iter()
-        .filter(|(_, _, p)| p.len() == 160 && p.iter().all(|b| *b == 0x55))
-        .count();
-    caller.await.unwrap().assert_clean();
-    let record = harness.next_record().await;
-    harness.assert_no_live_calls().await;
-    (echoed, record)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -34,9 +34,22 @@ pub struct TrunkSpec {
     pub caller_id: Option<String>,
     /// Lower is tried first.
     pub priority: i64,
+    /// Destination prefixes this trunk carries (`+3592`, `00`); empty: every number.
+    /// The longest matching prefix wins, then priority.
+    #[serde(default)]
+    pub prefixes: Vec<String>,
+    /// Keep a registration with the carrier (outbound REGISTER with the credentials).
+    #[serde(default)]
+    pub register: bool,
 }
 
-const TRUNK_COLUMNS: &str = "id, tenant_id, name, uri, username, password, caller_id, priority";
+const TRUNK_COLUMNS: &str =
+    "id, tenant_id, name, uri, username, password, caller_id, priority, prefixes, register";
+
+/// Longest destination prefix of a trunk rule.
+pub(crate) const MAX_PREFIX_LEN: usize = 32;
+/// Most prefixes one trunk carries.
+pub(crate) const MAX_PREFIXES: usize = 64;
 
 fn trunk_from_row(row: &AnyRow) -> Result<Trunk> {
     Ok(Trunk {
@@ -49,8 +62,39 @@ fn trunk_from_row(row: &AnyRow) -> Result<Trunk> {
             password: col(row, "password")?,
             caller_id: col(row, "caller_id")?,
             priority: col(row, "priority")?,
+            prefixes: split_prefixes(&col::<String>(row, "prefixes")?),
+            register: col::<i64>(row, "register")? != 0,
         },
     })
+}
+
+/// Prefixes are stored comma-separated; each is `+` or a digit followed by digits.
+fn join_prefixes(prefixes: &[String]) -> Result<String> {
+    if prefixes.len() > MAX_PREFIXES {
+        return Err(StoreError::Invalid(format!(
+            "a trunk carries at most {MAX_PREFIXES} prefixes"
+        )));
+    }
+    for prefix in prefixes {
+        let digits = prefix.strip_prefix('+').unwrap_or(prefix);
+        let well_formed = !digits.is_empty()
+            && prefix.len() <= MAX_PREFIX_LEN
+            && digits.chars().all(|c| c.is_ascii_digit());
+        if !well_formed {
+            return Err(StoreError::Invalid(format!(
+                "trunk prefix {prefix:?}: digits with an optional leading +, at most {MAX_PREFIX_LEN}"
+            )));
+        }
+    }
+    Ok(prefixes.join(","))
+}
+
+fn split_prefixes(stored: &str) -> Vec<String> {
+    stored
+        .split(',')
+        .filter(|p| !p.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 impl Store {
@@ -59,8 +103,8 @@ impl Store {
         require_text("trunk name", &spec.name, MAX_NAME_LEN)?;
         require_text("trunk URI", &spec.uri, MAX_NAME_LEN)?;
         let row = sqlx::query(&format!(
-            "INSERT INTO trunks (tenant_id, name, uri, username, password, caller_id, priority) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {TRUNK_COLUMNS}"
+            "INSERT INTO trunks (tenant_id, name, uri, username, password, caller_id, priority, prefixes, register) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {TRUNK_COLUMNS}"
         ))
         .bind(tenant.0)
         .bind(&spec.name)
@@ -69,6 +113,8 @@ impl Store {
         .bind(spec.password.as_deref())
         .bind(spec.caller_id.as_deref())
         .bind(spec.priority)
+        .bind(join_prefixes(&spec.prefixes)?)
+        .bind(i64::from(spec.register))
         .fetch_one(&self.pool)
         .await
         .map_err(conflict_as("trunk"))?;
@@ -85,8 +131,8 @@ impl Store {
         require_text("trunk name", &spec.name, MAX_NAME_LEN)?;
         require_text("trunk URI", &spec.uri, MAX_NAME_LEN)?;
         let row = sqlx::query(&format!(
-            "UPDATE trunks SET name = $3, uri = $4, username = $5, password = $6, caller_id = $7, priority = $8 \
-             WHERE tenant_id = $1 AND id = $2 RETURNING {TRUNK_COLUMNS}"
+            "UPDATE trunks SET name = $3, uri = $4, username = $5, password = $6, caller_id = $7, priority = $8, \
+             prefixes = $9, register = $10 WHERE tenant_id = $1 AND id = $2 RETURNING {TRUNK_COLUMNS}"
         ))
         .bind(tenant.0)
         .bind(id.0)
@@ -96,6 +142,8 @@ impl Store {
         .bind(spec.password.as_deref())
         .bind(spec.caller_id.as_deref())
         .bind(spec.priority)
+        .bind(join_prefixes(&spec.prefixes)?)
+        .bind(i64::from(spec.register))
         .fetch_optional(&self.pool)
         .await
         .map_err(conflict_as("trunk"))?

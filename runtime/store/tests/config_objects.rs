@@ -15,11 +15,15 @@ backend_test!(trunks_queues_and_prompts, |store: Store| async move {
         password: Some("secret".into()),
         caller_id: Some("+4930555000".into()),
         priority: 10,
+        prefixes: vec![],
+        register: false,
     };
     let primary = store.create_trunk(t, &spec).await.unwrap();
     let backup_spec = TrunkSpec {
         name: "backup".into(),
         priority: 20,
+        prefixes: vec!["+359".into(), "00359".into()],
+        register: true,
         ..spec.clone()
     };
     let backup = store.create_trunk(t, &backup_spec).await.unwrap();
@@ -41,12 +45,38 @@ backend_test!(trunks_queues_and_prompts, |store: Store| async move {
             primary.id,
             &TrunkSpec {
                 priority: 30,
+                prefixes: vec!["+49".into()],
                 ..spec.clone()
             },
         )
         .await
         .unwrap();
     assert_eq!(cheaper.spec.priority, 30);
+    assert_eq!(cheaper.spec.prefixes, ["+49"]);
+    let backup_read = store.trunk(t, backup.id).await.unwrap();
+    assert_eq!(backup_read.spec.prefixes, ["+359", "00359"]);
+    assert!(backup_read.spec.register, "register flag kept");
+    for bad in ["", "+", "35a", "1,2", &"9".repeat(40)] {
+        let refused = store
+            .update_trunk(
+                t,
+                primary.id,
+                &TrunkSpec {
+                    prefixes: vec![bad.to_string()],
+                    ..spec.clone()
+                },
+            )
+            .await;
+        assert!(
+            matches!(refused, Err(StoreError::Invalid(_))),
+            "prefix {bad:?}"
+        );
+    }
+    assert_eq!(
+        store.trunk(t, primary.id).await.unwrap().spec.prefixes,
+        ["+49"],
+        "a refused update changes nothing"
+    );
     let order: Vec<_> = store
         .list_trunks(t)
         .await

@@ -127,6 +127,8 @@ backend_test!(every_family_is_tenant_scoped, |store: Store| async move {
         password: Some("p".into()),
         caller_id: None,
         priority: 0,
+        prefixes: vec![],
+        register: false,
     };
     let trunk = store.create_trunk(a, &trunk_spec).await.unwrap();
     not_found(store.trunk(b, trunk.id).await);

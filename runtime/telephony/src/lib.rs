@@ -16,6 +16,7 @@ mod queues;
 mod routes;
 mod services;
 mod tenant_ids;
+mod trunks;
 
 pub use fallback::engine_fallback;
 pub use journal::{

@@ -8,20 +8,21 @@ use wasmphony_controller::{Controller, PhoneBook, Route, RouteTable, Tenant};
 use wasmphony_media::play::PromptLibrary;
 use wasmphony_store::{
     Prompt, Queue, Route as StoredRoute, SipAccount, Store, StoreError, Tenant as StoredTenant,
-    User,
+    Trunk as StoredTrunk, User,
 };
 
 use crate::fallback::engine_fallback;
 use crate::prompts::tenant_library;
 use crate::queues::queue_definition;
 use crate::services::StoreServices;
+use crate::trunks::trunk_plan;
 
 /// How often the store is asked whether routes or prompts changed.
 pub const ROUTE_REFRESH: Duration = Duration::from_secs(2);
 
 /// What a route table was built from, to tell when it must be rebuilt: routes
-/// (numbers, scenarios, configuration, fallback), SIP accounts (secrets only hashed),
-/// queues, users' departments and prompts (name, time, size).
+/// (numbers, scenarios, configuration, fallback), SIP accounts and trunks (secrets
+/// only hashed), queues, users' departments and prompts (name, time, size).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RouteSource(String);
 
@@ -43,6 +44,7 @@ struct TenantSnapshot {
     queues: Vec<Queue>,
     users: Vec<User>,
     prompts: Vec<Prompt>,
+    trunks: Vec<StoredTrunk>,
 }
 
 async fn read_snapshot(store: &Store) -> Result<Vec<TenantSnapshot>, StoreError> {
@@ -54,6 +56,7 @@ async fn read_snapshot(store: &Store) -> Result<Vec<TenantSnapshot>, StoreError>
             queues: store.list_queues(tenant.id).await?,
             users: store.list_users(tenant.id).await?,
             prompts: store.list_prompts(tenant.id).await?,
+            trunks: store.list_trunks(tenant.id).await?,
             tenant,
         });
     }
@@ -83,6 +86,12 @@ fn fingerprint(snapshot: &[TenantSnapshot]) -> RouteSource {
         }
         for user in &part.users {
             text.push_str(&format!("user {} {:?}\n", user.extension, user.department));
+        }
+        for trunk in &part.trunks {
+            let mut spec = trunk.spec.clone();
+            let password = spec.password.take().unwrap_or_default();
+            text.push_str(&serde_json::to_string(&spec).unwrap_or_default());
+            text.push_str(&format!(" {:016x}\n", fnv1a(password.as_bytes())));
         }
         for prompt in &part.prompts {
             text.push_str(&format!(
@@ -123,6 +132,7 @@ async fn build(
             phones.add_phone(&account.extension, &account.username, &account.secret);
         }
         table.set_phone_book(slug, phones);
+        table.set_trunk_plan(slug, trunk_plan(&part.trunks).await);
         for queue in &part.queues {
             table.add_queue(slug, queue_definition(queue, &part.users));
         }

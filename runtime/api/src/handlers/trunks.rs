@@ -23,6 +23,8 @@ pub(crate) struct TrunkView {
     has_password: bool,
     caller_id: Option<String>,
     priority: i64,
+    prefixes: Vec<String>,
+    register: bool,
 }
 
 fn view(trunk: Trunk) -> TrunkView {
@@ -35,6 +37,8 @@ fn view(trunk: Trunk) -> TrunkView {
         has_password: trunk.spec.password.is_some(),
         caller_id: trunk.spec.caller_id,
         priority: trunk.spec.priority,
+        prefixes: trunk.spec.prefixes,
+        register: trunk.spec.register,
     }
 }
 

@@ -1,7 +1,10 @@
-//! Outbound legs: INVITEs placed through the endpoint's UAC to SIP URIs or,
-//! for phone numbers, to the configured gateway; ringing in parallel or in
+//! Outbound legs: INVITEs placed through the endpoint's UAC to SIP URIs,
+//! registered phones or, for phone numbers, the tenant's trunks (with digest
+//! answers and failover) or the configured gateway; ringing in parallel or in
 //! sequence; the answered leg comes back with its dialog and media.
 
+mod challenge;
+mod follow;
 mod place;
 mod ring;
 

@@ -12,15 +12,31 @@ use wasmphony_media::net::RtpSession;
 use wasmphony_media::play::PromptLibrary;
 use wasmphony_media::sdp::{LocalMedia, create_offer};
 use wasmphony_sip::dialog::Dialog;
-use wasmphony_sip::endpoint::{ClientEvent, ClientTransaction, Endpoint, Target};
+use wasmphony_sip::endpoint::{ClientEvent, Endpoint, Target};
 use wasmphony_sip::ids::{new_call_id, new_tag};
 use wasmphony_sip::message::{CallId, HeaderName, Method, NameAddr, Request, Uri};
 
+use super::follow::Follower;
 use crate::context::ControllerContext;
 use crate::limits::SIGNALLING_WAIT;
+use crate::trunks::Trunk;
+
+/// What a ringing leg's follower tells its ring group.
+// Events are moved once through a bounded channel; boxing them would only add an allocation.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum LegNews {
+    /// A response or timeout of the leg's current INVITE.
+    Event(ClientEvent),
+    /// The leg's INVITE was sent again (answering a digest challenge, or to the
+    /// next trunk after a failure); later events are about this one.
+    Resent {
+        invite: Box<Request>,
+        target: Target,
+    },
+}
 
 /// Events of one ringing leg, tagged with its index in the ring group.
-pub(crate) type LegEvents = mpsc::Sender<(usize, ClientEvent)>;
+pub(crate) type LegEvents = mpsc::Sender<(usize, LegNews)>;
 
 /// What to ring and as whom.
 pub(crate) struct DialRequest {
@@ -30,17 +46,44 @@ pub(crate) struct DialRequest {
     pub(crate) target: Target,
     /// How the scenario named the target (for `answered-by`).
     pub(crate) label: String,
+    /// The carrier trunk it goes through, for its credentials and caller id.
+    pub(crate) trunk: Option<Arc<Trunk>>,
+    /// Trunks to try next, in order, when this one fails (5xx, 408, no answer).
+    pub(crate) failover: Vec<DialRequest>,
+}
+
+impl DialRequest {
+    fn direct(uri: Uri, target: Target, label: &str) -> DialRequest {
+        DialRequest {
+            uri,
+            target,
+            label: label.to_string(),
+            trunk: None,
+            failover: Vec::new(),
+        }
+    }
+
+    fn through(trunk: &Arc<Trunk>, number: &str) -> DialRequest {
+        DialRequest {
+            uri: Uri::sip(Some(number), trunk.host.clone()),
+            target: trunk.target,
+            label: number.to_string(),
+            trunk: Some(trunk.clone()),
+            failover: Vec::new(),
+        }
+    }
 }
 
 /// Where a dial target is reached: SIP URIs with an IP literal directly,
-/// numbers through the gateway, an extension at each of its user's registered
-/// phones (rung together; none registered: an empty group).
+/// numbers through the tenant's trunks (the best match first, the others as
+/// failover) or, for a tenant without trunks, the configured gateway; an
+/// extension at each of its user's registered phones (rung together; none
+/// registered: an empty group).
 pub(crate) fn resolve_target(
     target: &DialTarget,
     context: &ControllerContext,
     tenant: &str,
 ) -> Result<Vec<DialRequest>, CallError> {
-    let gateway = context.number_gateway;
     let one = match target {
         DialTarget::SipUri(text) => {
             let uri = Uri::parse(text)
@@ -48,39 +91,14 @@ pub(crate) fn resolve_target(
             let addr = uri.host_port.socket_addr(5060).ok_or_else(|| {
                 CallError::NotFound(format!("{text}: only IP-literal hosts are reachable yet"))
             })?;
-            Ok(DialRequest {
-                uri,
-                target: Target::udp(addr),
-                label: text.clone(),
-            })
+            Ok(DialRequest::direct(uri, Target::udp(addr), text))
         }
-        DialTarget::Number(number) => {
-            let gateway = gateway.ok_or_else(|| {
-                CallError::NotFound(format!(
-                    "no route for number {number}: no trunk or gateway configured"
-                ))
-            })?;
-            if number.is_empty() || !number.chars().all(|c| c.is_ascii_digit() || c == '+') {
-                return Err(CallError::Invalid(format!(
-                    "not a phone number: {number:?}"
-                )));
-            }
-            let uri = Uri::sip(Some(number), gateway.into());
-            Ok(DialRequest {
-                uri,
-                target: Target::udp(gateway),
-                label: number.clone(),
-            })
-        }
+        DialTarget::Number(number) => route_number(context, tenant, number),
         DialTarget::Extension(extension) => {
             let phones = context.phones.contacts(tenant, extension, Instant::now());
             return Ok(phones
                 .into_iter()
-                .map(|phone| DialRequest {
-                    uri: phone.uri,
-                    target: Target::udp(phone.source),
-                    label: extension.clone(),
-                })
+                .map(|phone| DialRequest::direct(phone.uri, Target::udp(phone.source), extension))
                 .collect());
         }
         DialTarget::AssignedManager => Err(CallError::NotFound(
@@ -88,6 +106,32 @@ pub(crate) fn resolve_target(
         )),
     };
     one.map(|request| vec![request])
+}
+
+fn route_number(
+    context: &ControllerContext,
+    tenant: &str,
+    number: &str,
+) -> Result<DialRequest, CallError> {
+    let digits = number.strip_prefix('+').unwrap_or(number);
+    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
+        return Err(CallError::Invalid(format!(
+            "not a phone number: {number:?}"
+        )));
+    }
+    let mut trunks = context.trunks.for_number(tenant, number).into_iter();
+    if let Some(primary) = trunks.next() {
+        let mut request = DialRequest::through(&primary, number);
+        request.failover = trunks.map(|t| DialRequest::through(&t, number)).collect();
+        return Ok(request);
+    }
+    let gateway = context.number_gateway.ok_or_else(|| {
+        CallError::NotFound(format!(
+            "no route for number {number}: no trunk of the tenant carries it"
+        ))
+    })?;
+    let uri = Uri::sip(Some(number), gateway.into());
+    Ok(DialRequest::direct(uri, Target::udp(gateway), number))
 }
 
 /// A leg placed and ringing.
@@ -126,48 +170,31 @@ pub(crate) async fn place(
     local.codecs.retain(|c| prompts.codecs().contains(c));
     local.codecs.sort_by_key(|c| *c != caller_codec);
     let offer = create_offer(&local);
-    let contact_host = context
-        .endpoint
-        .contact_host_port(request.target)
-        .ok_or_else(|| CallError::Rejected("no local address for the target".into()))?;
-    let caller = if caller_id
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '+')
-        && !caller_id.is_empty()
-    {
-        caller_id
-    } else {
-        "anonymous"
-    };
-    let mut from = NameAddr::new(Uri::sip(Some(caller), contact_host.clone()));
-    from.set_tag(&new_tag());
-    let mut invite = Request::new(
-        Method::Invite,
-        request.uri.clone(),
-        from,
-        NameAddr::new(request.uri.clone()),
+    let invite = build_invite(
+        context,
+        &request,
+        caller_id,
         CallId(new_call_id()),
+        &new_tag(),
         1,
-    );
-    invite.head.headers.push(
-        HeaderName::Contact,
-        format!("<{}>", Uri::sip(Some(caller), contact_host)),
-    );
-    invite.set_body("application/sdp", Bytes::from(offer.to_string()));
+        Bytes::from(offer.to_string()),
+    )?;
     let transaction = context
         .endpoint
-        .send_request(invite, request.target)
+        .send_request(invite.clone(), request.target)
         .await
         .map_err(|e| CallError::Rejected(format!("INVITE not sent: {e}")))?;
-    let invite = transaction.request().clone();
     let (settle, settle_rx) = oneshot::channel();
-    tokio::spawn(follow(
-        context.endpoint.clone(),
+    let follower = Follower::new(
+        context.clone(),
         transaction,
+        invite.clone(),
+        &request,
+        caller_id,
         index,
         events,
-        settle_rx,
-    ));
+    );
+    tokio::spawn(follower.run(settle_rx));
     Ok(PlacedLeg {
         invite,
         request,
@@ -185,69 +212,52 @@ pub(crate) enum Settle {
     Answered { ack: Box<Request> },
 }
 
-/// Forwards a leg's responses to its ring group until the group settles the
-/// leg. After that, a retransmitted 2xx of the winner is ACKed again, and a
-/// 2xx of a leg the group gave up on is ACKed and ended with BYE, so no
-/// callee is left connected to nobody.
-async fn follow(
-    endpoint: Endpoint,
-    mut transaction: ClientTransaction,
-    index: usize,
-    events: LegEvents,
-    mut settle: oneshot::Receiver<Settle>,
-) {
-    // None: still ringing; Some(None): given up; Some(Some(ack)): answered.
-    let mut settled: Option<Option<Request>> = None;
-    loop {
-        tokio::select! {
-            biased;
-            decision = &mut settle, if settled.is_none() => {
-                settled = Some(match decision {
-                    Ok(Settle::Cancel) => {
-                        let _ = transaction.cancel().await;
-                        None
-                    }
-                    Ok(Settle::Answered { ack }) => Some(*ack),
-                    Err(_) => None,
-                });
-            }
-            event = transaction.next_event() => {
-                let Some(event) = event else { return };
-                let success = matches!(&event, ClientEvent::Response(r) if r.status.is_success());
-                match (&settled, event) {
-                    (None, event) => {
-                        let delivered = events.send((index, event)).await.is_ok();
-                        if !delivered {
-                            settled = Some(None);
-                            let _ = transaction.cancel().await;
-                        }
-                    }
-                    (Some(Some(ack)), _) if success => {
-                        let _ = endpoint.send_ack(ack.clone(), transaction.target()).await;
-                    }
-                    (Some(None), ClientEvent::Response(ok)) if success => {
-                        hang_up_late_answer(&endpoint, transaction.request(), &ok, transaction.target()).await;
-                    }
-                    _ => {}
-                }
-            }
-        }
-    }
-}
-
-async fn hang_up_late_answer(
-    endpoint: &Endpoint,
-    invite: &Request,
-    ok: &wasmphony_sip::message::Response,
-    target: Target,
-) {
-    let Ok(mut dialog) = Dialog::as_uac(invite, ok) else {
-        return;
+/// The INVITE for `request` (without Via: the endpoint adds it), presenting the
+/// trunk's caller id when it has one, else `caller_id` when it is a plain
+/// number or name, else `anonymous`.
+pub(crate) fn build_invite(
+    context: &ControllerContext,
+    request: &DialRequest,
+    caller_id: &str,
+    call_id: CallId,
+    from_tag: &str,
+    cseq: u32,
+    offer: Bytes,
+) -> Result<Request, CallError> {
+    let contact_host = context
+        .endpoint
+        .contact_host_port(request.target)
+        .ok_or_else(|| CallError::Rejected("no local address for the target".into()))?;
+    let presented = request
+        .trunk
+        .as_ref()
+        .and_then(|trunk| trunk.caller_id.as_deref())
+        .unwrap_or(caller_id);
+    let caller = if !presented.is_empty()
+        && presented
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '+')
+    {
+        presented
+    } else {
+        "anonymous"
     };
-    let _ = endpoint
-        .send_ack(dialog.ack(invite.head.cseq.seq), target)
-        .await;
-    send_bye(endpoint, &mut dialog, target).await;
+    let mut from = NameAddr::new(Uri::sip(Some(caller), contact_host.clone()));
+    from.set_tag(from_tag);
+    let mut invite = Request::new(
+        Method::Invite,
+        request.uri.clone(),
+        from,
+        NameAddr::new(request.uri.clone()),
+        call_id,
+        cseq,
+    );
+    invite.head.headers.push(
+        HeaderName::Contact,
+        format!("<{}>", Uri::sip(Some(caller), contact_host)),
+    );
+    invite.set_body("application/sdp", offer);
+    Ok(invite)
 }
 
 /// Sends BYE in `dialog` and waits (bounded) for its answer.

@@ -16,7 +16,7 @@ use wasmphony_sip::dialog::Dialog;
 use wasmphony_sip::endpoint::{ClientEvent, Target};
 use wasmphony_sip::message::Response;
 
-use super::place::{AnsweredLeg, DialRequest, PlacedLeg, Settle, place, send_bye};
+use super::place::{AnsweredLeg, DialRequest, LegNews, PlacedLeg, Settle, place, send_bye};
 use crate::context::ControllerContext;
 use crate::limits::MAX_DIAL_TARGETS;
 use crate::live_calls::GoneReceiver;
@@ -93,6 +93,17 @@ pub(crate) async fn ring(
             } else {
                 RingFailure::NoAnswer
             });
+        };
+        let event = match event {
+            LegNews::Event(event) => event,
+            LegNews::Resent { invite, target } => {
+                if let Some(leg) = legs.get_mut(index).and_then(Option::as_mut) {
+                    leg.request.uri = invite.uri.clone();
+                    leg.request.target = target;
+                    leg.invite = *invite;
+                }
+                continue;
+            }
         };
         let response = match event {
             ClientEvent::Response(r) if r.status.is_provisional() => continue,

@@ -6,6 +6,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 use wasmphony_engine::api::{CallError, DialOptions, DialOutcome, DialStrategy};
 use wasmphony_media::leg::{LegEvent, MediaLeg};
+use wasmphony_sip::message::StatusCode;
 
 use super::SipCall;
 use crate::limits::{MAX_DIAL_TARGETS, MAX_RING_SECONDS};
@@ -15,12 +16,45 @@ use crate::outbound::{AnsweredLeg, RingFailure, resolve_target, ring, send_bye};
 /// Ring time when the scenario gives none.
 const DEFAULT_RING_SECONDS: u32 = 30;
 
+/// When the caller's INVITE is answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AnswerCaller {
+    /// Before ringing (a scenario's dial: the caller may have heard prompts).
+    First,
+    /// When a target answers; until then the caller hears ringing (a phone's
+    /// direct call, so "busy" and "no answer" reach the caller's phone as such).
+    OnConnect,
+}
+
 impl SipCall {
     pub(super) async fn dial_targets(
         &mut self,
         options: &DialOptions,
     ) -> Result<DialOutcome, CallError> {
         self.answer_call().await?;
+        self.ring_and_bridge(options, AnswerCaller::First).await
+    }
+
+    /// A staff phone's call to another phone or out through a trunk: the caller
+    /// gets `180 Ringing` and is answered only once a target answers.
+    pub(crate) async fn dial_unanswered(
+        &mut self,
+        options: &DialOptions,
+    ) -> Result<DialOutcome, CallError> {
+        self.ensure_not_ended()?;
+        if let Some(invite) = self.invite.as_mut() {
+            let mut ringing = invite.response(StatusCode::RINGING);
+            self.dialog.answer(invite.request(), &mut ringing);
+            let _ = invite.respond(ringing).await;
+        }
+        self.ring_and_bridge(options, AnswerCaller::OnConnect).await
+    }
+
+    async fn ring_and_bridge(
+        &mut self,
+        options: &DialOptions,
+        answer: AnswerCaller,
+    ) -> Result<DialOutcome, CallError> {
         if options.targets.is_empty() {
             return Err(CallError::Invalid("dial needs at least one target".into()));
         }
@@ -52,9 +86,10 @@ impl SipCall {
             .unwrap_or_else(|| self.info.from.clone());
         let codec = self
             .caller_format
+            .or_else(|| self.pending_media.as_ref().map(|m| m.config.format))
             .map(|f| f.codec)
             .ok_or(CallError::Hangup)?;
-        // The caller hears silence while the targets ring (no ringback tone yet).
+        // An answered caller hears silence while the targets ring (no ringback tone yet).
         self.finish_play().await;
         let context = self.context.clone();
         let prompts = self.prompts.clone();
@@ -100,6 +135,18 @@ impl SipCall {
             }
         };
         match outcome {
+            Ok(mut answered) if answer == AnswerCaller::OnConnect => {
+                if let Err(error) = self.answer_call().await {
+                    send_bye(
+                        &self.context.endpoint,
+                        &mut answered.dialog,
+                        answered.target,
+                    )
+                    .await;
+                    return Err(error);
+                }
+                self.bridge(answered).await
+            }
             Ok(answered) => self.bridge(answered).await,
             Err(RingFailure::CallerGone) => Err(self.caller_left()),
             Err(RingFailure::Busy) => Err(CallError::Busy),

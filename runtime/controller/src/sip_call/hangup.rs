@@ -9,7 +9,7 @@ use crate::limits::SIGNALLING_WAIT;
 
 impl SipCall {
     /// Ends the call from our side; a no-op once it is over.
-    pub(super) async fn hang_up(&mut self, cause: HangupCause) {
+    pub(crate) async fn hang_up(&mut self, cause: HangupCause) {
         if self.ensure_not_ended().is_err() {
             return;
         }

@@ -28,6 +28,8 @@ pub const NUMBER: &str = "5551000";
 
 pub use wasmphony_testkit::free_udp_port;
 
+pub mod talk;
+
 /// True when sipp can run (a loud skip without it, a failure under CI).
 pub fn sipp_available() -> bool {
     wasmphony_testkit::have_sipp()
@@ -188,6 +190,15 @@ fn prompts() -> PromptLibrary {
 }
 
 pub async fn start(setup: Setup, test_name: &str) -> Harness {
+    start_with_routes(setup, test_name, |_| {}).await
+}
+
+/// [`start`], with `extra` adding to the route table (trunks, more tenants' data).
+pub async fn start_with_routes(
+    setup: Setup,
+    test_name: &str,
+    extra: impl FnOnce(&mut RouteTable),
+) -> Harness {
     let host = ScenarioHost::new(HostConfig {
         limits: setup.limits,
         cache_dir: None,
@@ -215,6 +226,7 @@ pub async fn start(setup: Setup, test_name: &str) -> Harness {
             fallback: setup.fallback,
         },
     );
+    extra(&mut routes);
     let (endpoint, incoming) = Endpoint::bind(EndpointConfig::udp("127.0.0.1:0".parse().unwrap()))
         .await
         .unwrap();

@@ -42,6 +42,11 @@ pub(crate) struct ServeArgs {
     /// Most calls at once; INVITEs beyond are answered 503.
     #[arg(long, default_value_t = wasmphony_controller::DEFAULT_MAX_CALLS, env = "WASMPHONY_MAX_CALLS")]
     pub(crate) max_calls: usize,
+    /// Most new calls admitted per second; INVITEs beyond get 503 + Retry-After at once
+    /// instead of a backlog that makes every call late (0: no limit). The default sits
+    /// below what a 2-core machine sustains with a scenario per call (README, Performance).
+    #[arg(long, default_value_t = DEFAULT_MAX_CPS, env = "WASMPHONY_MAX_CPS")]
+    pub(crate) max_cps: u32,
     /// The platform administrator's API key; a random one is generated and printed when absent.
     #[arg(long, env = "WASMPHONY_ADMIN_KEY", hide_env_values = true)]
     pub(crate) admin_key: Option<String>,
@@ -55,6 +60,9 @@ pub(crate) struct ServeArgs {
     #[arg(short, long, action = clap::ArgAction::Count)]
     pub(crate) verbose: u8,
 }
+
+/// Default of `--max-cps`.
+pub(crate) const DEFAULT_MAX_CPS: u32 = 1_200;
 
 impl ServeArgs {
     /// `serve` with no flags, as `wasmphony` alone runs it (environment variables apply).
@@ -159,6 +167,7 @@ async fn serve(args: ServeArgs) -> ExitCode {
         rtp_ports: args.rtp_ports,
         prompt_dirs: args.prompt_dirs,
         max_calls: args.max_calls,
+        max_cps: (args.max_cps > 0).then_some(args.max_cps),
         phone_digest: args.sip_digest,
     };
     let telephony = match Telephony::start(&server, &telephony_config).await {

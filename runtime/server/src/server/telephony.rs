@@ -26,6 +26,8 @@ pub(crate) struct TelephonyConfig {
     pub(crate) prompt_dirs: Vec<PathBuf>,
     /// Most calls at once.
     pub(crate) max_calls: usize,
+    /// Most new calls per second (`None`: no limit).
+    pub(crate) max_cps: Option<u32>,
     /// Digest algorithms offered to registering phones.
     pub(crate) phone_digest: Vec<wasmphony_sip::auth::DigestAlgorithm>,
 }
@@ -87,6 +89,7 @@ impl Telephony {
         let sip_addrs = endpoint.local_addrs(TransportKind::Udp);
         let mut controller_config = ControllerConfig::new(media_ip, ports, server.data_dir.clone());
         controller_config.max_calls = config.max_calls;
+        controller_config.max_calls_per_second = config.max_cps;
         controller_config.phone_digest = config.phone_digest.clone();
         // The writers run as long as the journal; `stop` flushes them.
         let journal = StoreJournal::start(server.store.clone(), server.events.clone());
