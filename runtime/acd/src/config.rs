@@ -67,6 +67,20 @@ pub struct QueueConfig {
     /// Handle time assumed for the wait estimate before any call was handled.
     #[serde(with = "crate::time::secs")]
     pub default_handle_time: Duration,
+    /// Whether waiting callers are offered a callback that keeps their place
+    /// ("press 1 to be called back").
+    pub offer_callback: bool,
+    /// The key that asks for the callback when it is offered.
+    pub callback_key: char,
+}
+
+impl QueueConfig {
+    /// The key a waiting caller presses to be called back: `None` when the
+    /// callback is not offered or the configured key is not a phone key.
+    pub fn callback_key(&self) -> Option<char> {
+        let is_phone_key = self.callback_key.is_ascii_digit() || "*#".contains(self.callback_key);
+        (self.offer_callback && is_phone_key).then_some(self.callback_key)
+    }
 }
 
 impl Default for QueueConfig {
@@ -82,6 +96,8 @@ impl Default for QueueConfig {
             announce_every: Some(Duration::from_secs(30)),
             service_level_threshold: Duration::from_secs(20),
             default_handle_time: Duration::from_secs(180),
+            offer_callback: false,
+            callback_key: '1',
         }
     }
 }

@@ -9,7 +9,7 @@ use wasmphony_engine::{Fallback, TenantServices};
 use wasmphony_media::play::PromptLibrary;
 
 use crate::phones::PhoneBook;
-use crate::queues::QueueDefinition;
+use crate::queues::{HostedQueue, QueueDefinition};
 use crate::trunks::TrunkPlan;
 
 /// What answers one dialed number.
@@ -76,9 +76,19 @@ impl RouteTable {
             .insert((tenant.to_string(), queue.name.clone()), queue);
     }
 
-    /// Every tenant's queues.
-    pub(crate) fn queues(&self) -> HashMap<(String, String), QueueDefinition> {
-        self.queues.clone()
+    /// Every tenant's queues, with their tenant (a queue of an unknown tenant is left out).
+    pub(crate) fn queues(&self) -> HashMap<(String, String), HostedQueue> {
+        self.queues
+            .iter()
+            .filter_map(|(key, definition)| {
+                let tenant = self.tenants.get(&key.0)?.clone();
+                let hosted = HostedQueue {
+                    definition: definition.clone(),
+                    tenant,
+                };
+                Some((key.clone(), hosted))
+            })
+            .collect()
     }
 
     /// Every tenant's phone book.

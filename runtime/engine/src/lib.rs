@@ -37,4 +37,4 @@ pub use fallback::{Fallback, FallbackOutcome, VOICEMAIL_GREETING, parse_target};
 pub use limits::SandboxLimits;
 pub use registry::{MAX_VERSIONS_PER_SCENARIO, RegistryError, ScenarioRegistry, VersionInfo};
 pub use scenario_host::{CallRun, HostConfig, HostError, MAX_COMPONENT_BYTES, ScenarioHost};
-pub use services::TenantServices;
+pub use services::{CallbackAttempt, TenantServices};

@@ -10,6 +10,16 @@ use crate::api::{
     OriginateRequest, RecordData,
 };
 
+/// How one attempt at a callback task went ([`TenantServices::finish_callback`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallbackAttempt {
+    /// The customer answered and was connected: the task is done.
+    Reached,
+    /// The customer did not answer (or the line failed): the task stays on the
+    /// list for another attempt.
+    NotReached,
+}
+
 #[async_trait]
 pub trait TenantServices: Send + Sync {
     async fn find_contact(&self, number: &str) -> Result<Option<Contact>, CallError>;
@@ -32,5 +42,16 @@ pub trait TenantServices: Send + Sync {
     ) -> Result<Vec<RecordData>, CallError>;
 
     async fn schedule_callback(&self, request: CallbackRequest) -> Result<String, CallError>;
+    /// Records an attempt at the callback task `task_id` (an id `schedule_callback`
+    /// returned), made by the host's queue when an agent took the task. Services that
+    /// keep no callback list refuse it.
+    async fn finish_callback(
+        &self,
+        task_id: &str,
+        attempt: CallbackAttempt,
+    ) -> Result<(), CallError> {
+        let _ = (task_id, attempt);
+        Err(CallError::Rejected("these services keep no callback list".into()))
+    }
     async fn originate(&self, request: OriginateRequest) -> Result<String, CallError>;
 }

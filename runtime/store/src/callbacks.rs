@@ -175,22 +175,27 @@ async fn upsert_missed_due(
     task_from_row(&row)
 }
 
-/// Marks the open tasks of a customer done because `call` reached them.
+/// Marks the open tasks of a customer done because `call` (started at `call_start`)
+/// reached them. Tasks filed during the call (the customer asked for a callback in it)
+/// stay open.
 pub(crate) async fn close_open_tasks_for(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     tenant: TenantId,
     number: &str,
     call: &CallId,
+    call_start: UnixMs,
     now: UnixMs,
 ) -> Result<u64> {
     let done = sqlx::query(
         "UPDATE callback_tasks SET state = 'done', closed_by_call_id = $3, updated_ms = $4 \
-         WHERE tenant_id = $1 AND number = $2 AND state IN ('new', 'in_progress')",
+         WHERE tenant_id = $1 AND number = $2 AND state IN ('new', 'in_progress') \
+         AND created_ms < $5",
     )
     .bind(tenant.0)
     .bind(number)
     .bind(&call.0)
     .bind(now.0)
+    .bind(call_start.0)
     .execute(&mut **tx)
     .await?;
     Ok(done.rows_affected())

@@ -12,6 +12,11 @@ use crate::ids::{CallId, TenantId, UnixMs};
 use crate::number::{is_customer_number, normalise_number};
 use crate::store::Store;
 
+/// Tags of a call in which the customer asked to be called back (a scenario's callback,
+/// a queue's "press 1", a voicemail): such a call, though answered by the host, did not
+/// serve them, so it leaves their open callback tasks open.
+pub(crate) const KEEPS_CALLBACKS_OPEN: [&str; 3] = ["callback", "queue-callback", "voicemail"];
+
 impl Store {
     /// Records a call that has just started (status live). An inbound or outbound call with
     /// an outside number creates that number's customer card if it has none, in the same
@@ -136,8 +141,10 @@ impl Store {
             .map_err(conflict_as("call event with this seq"))?;
         }
         if is_customer_number(&call.customer_number) {
-            if end.disposition == Disposition::Answered {
-                close_open_tasks_for(&mut tx, tenant, &call.customer_number, id, end.end).await?;
+            let asked_back = tags.iter().any(|tag| KEEPS_CALLBACKS_OPEN.contains(tag));
+            if end.disposition == Disposition::Answered && !asked_back {
+                close_open_tasks_for(&mut tx, tenant, &call.customer_number, id, call.start, end.end)
+                    .await?;
             } else if call.direction == Direction::Inbound && end.disposition.is_missed() {
                 let reason = end.disposition.as_str();
                 upsert_missed(

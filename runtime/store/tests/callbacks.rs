@@ -425,5 +425,45 @@ backend_test!(
             .await
             .unwrap();
         assert_eq!(dialer_done, closed);
+
+        // An answered call in which the customer asks to be called back (the IVR answered,
+        // nobody served them) keeps that request open, and so does a call tagged so.
+        store
+            .open_call(t, &call("asks", Direction::Inbound, "+49301234567", at(500)))
+            .await
+            .unwrap();
+        let missed = MissedCall {
+            number: "+49301234567".into(),
+            dialed: "scenario".into(),
+            reason: "queue_callback".into(),
+            call: None,
+            due: at(510),
+        };
+        let asked = store.add_missed_call(t, &missed, at(510)).await.unwrap();
+        store
+            .finish_call(
+                t,
+                &CallId::from("asks"),
+                &ended(Some(at(501)), at(520), Disposition::Answered),
+                &[],
+            )
+            .await
+            .unwrap();
+        let kept = store.callback_task(t, asked.id).await.unwrap();
+        assert_eq!(kept.state, CallbackState::New, "filed during the call: still open");
+        store
+            .open_call(t, &call("again", Direction::Inbound, "+49301234567", at(600)))
+            .await
+            .unwrap();
+        let tagged = CallEnd {
+            tags: vec!["queue-callback".into()],
+            ..ended(Some(at(601)), at(620), Disposition::Answered)
+        };
+        store
+            .finish_call(t, &CallId::from("again"), &tagged, &[])
+            .await
+            .unwrap();
+        let kept = store.callback_task(t, asked.id).await.unwrap();
+        assert_eq!(kept.state, CallbackState::New, "a callback request keeps it open");
     }
 );

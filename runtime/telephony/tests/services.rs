@@ -478,6 +478,48 @@ backend_test!(
     }
 );
 
+backend_test!(
+    a_queue_callback_attempt_is_recorded_on_the_task,
+    |store: Store| async move {
+        let t = tenant(&store, "acme").await;
+        let services = StoreServices::new(store.clone(), t).with_dialed("+4930555000");
+        let task_of = |id: &str| wasmphony_store::CallbackTaskId(id.parse().unwrap());
+
+        let reached = services
+            .schedule_callback(callback("+49301234567", None))
+            .await
+            .unwrap();
+        services
+            .finish_callback(&reached, wasmphony_engine::CallbackAttempt::Reached)
+            .await
+            .unwrap();
+        let task = store.callback_task(t, task_of(&reached)).await.unwrap();
+        assert_eq!(task.state, CallbackState::Done);
+        assert_eq!(task.attempts, 1);
+
+        let missed = services
+            .schedule_callback(callback("+49302222222", None))
+            .await
+            .unwrap();
+        services
+            .finish_callback(&missed, wasmphony_engine::CallbackAttempt::NotReached)
+            .await
+            .unwrap();
+        let task = store.callback_task(t, task_of(&missed)).await.unwrap();
+        assert_eq!(task.state, CallbackState::New, "due again for the next attempt");
+        assert_eq!(task.attempts, 1);
+
+        for unknown in ["999999", "x", ""] {
+            assert!(matches!(
+                services
+                    .finish_callback(unknown, wasmphony_engine::CallbackAttempt::Reached)
+                    .await,
+                Err(CallError::NotFound(_))
+            ));
+        }
+    }
+);
+
 backend_test!(originate_is_refused_clearly, |store: Store| async move {
     let t = tenant(&store, "acme").await;
     let services = StoreServices::new(store, t);

@@ -1,15 +1,16 @@
 //! Where a caller finds its queue's task: one task per (tenant, queue), started on first
 //! use; a changed definition starts a new task for new callers (the old one serves its
-//! callers until they leave).
+//! callers and callback tasks until they leave).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Weak};
 
 use parking_lot::{Mutex, RwLock};
 use tokio::sync::mpsc;
+use wasmphony_engine::TenantServices;
 
-use super::QueueDefinition;
 use super::task::{QUEUE_COMMANDS, QueueCommand, run_queue};
+use super::{HostedQueue, QueueDefinition};
 use crate::context::ControllerContext;
 
 struct Running {
@@ -17,53 +18,67 @@ struct Running {
     commands: mpsc::Sender<QueueCommand>,
 }
 
+/// What a caller joining a queue gets: the queue's command channel, the tenant's
+/// services (where a callback request is filed) and the queue's callback key.
+pub(crate) struct QueueHandle {
+    pub(crate) commands: mpsc::Sender<QueueCommand>,
+    pub(crate) services: Arc<dyn TenantServices>,
+    /// The key that asks for a callback, when the queue offers one.
+    pub(crate) callback_key: Option<char>,
+}
+
 /// The queues of a controller: their definitions (from the route table) and tasks.
 #[derive(Default)]
 pub(crate) struct QueueHub {
-    definitions: RwLock<HashMap<(String, String), QueueDefinition>>,
+    definitions: RwLock<HashMap<(String, String), HostedQueue>>,
     queues: Mutex<HashMap<(String, String), Running>>,
 }
 
 impl QueueHub {
     /// Replaces the definitions; a running queue picks up a changed definition when a
     /// caller next joins.
-    pub(crate) fn set_definitions(&self, definitions: HashMap<(String, String), QueueDefinition>) {
+    pub(crate) fn set_definitions(&self, definitions: HashMap<(String, String), HostedQueue>) {
         *self.definitions.write() = definitions;
     }
 
-    /// The command channel of `tenant`'s queue `name`, starting its task when none runs
-    /// (or the running one has stopped, or runs an older definition); `None` for a queue
-    /// the tenant does not have.
+    /// The handle of `tenant`'s queue `name`, starting its task when none runs (or the
+    /// running one has stopped, or runs an older definition); `None` for a queue the
+    /// tenant does not have.
     pub(crate) fn queue(
         &self,
         context: &Arc<ControllerContext>,
         tenant: &str,
         name: &str,
-    ) -> Option<mpsc::Sender<QueueCommand>> {
+    ) -> Option<QueueHandle> {
         let key = (tenant.to_string(), name.to_string());
-        let definition = self.definitions.read().get(&key).cloned()?;
+        let hosted = self.definitions.read().get(&key).cloned()?;
+        let handle = |commands: mpsc::Sender<QueueCommand>| QueueHandle {
+            commands,
+            services: hosted.tenant.services.clone(),
+            callback_key: hosted.definition.config.callback_key(),
+        };
         let mut queues = self.queues.lock();
         if let Some(running) = queues.get(&key)
             && !running.commands.is_closed()
-            && running.definition == definition
+            && running.definition == hosted.definition
         {
-            return Some(running.commands.clone());
+            return Some(handle(running.commands.clone()));
         }
         let (commands, receiver) = mpsc::channel(QUEUE_COMMANDS);
         let weak: Weak<ControllerContext> = Arc::downgrade(context);
         tokio::spawn(run_queue(
             weak,
             tenant.to_string(),
-            definition.clone(),
+            hosted.clone(),
             receiver,
         ));
         queues.insert(
             key,
             Running {
-                definition,
+                definition: hosted.definition.clone(),
                 commands: commands.clone(),
             },
         );
-        Some(commands)
+        Some(handle(commands))
     }
 }

@@ -6,13 +6,25 @@
 //! A queue's agents are its members' extensions; an agent is logged in while at least
 //! one of its phones is registered (checked when a caller joins and every 2 s while
 //! callers wait).
+//!
+//! Waiting callers hear their position and estimated wait between hold music
+//! (`announcement`). A caller who presses the callback key is filed on the tenant's
+//! callback list and keeps their place as a callback task; when an agent frees up, the
+//! queue rings the agent and, once answered, dials the customer and connects them
+//! (`callback`).
 
+mod announcement;
+mod callback;
 mod hub;
 mod task;
 
 use wasmphony_acd::QueueConfig;
 
-pub(crate) use hub::QueueHub;
+use crate::route::Tenant;
+
+pub(crate) use announcement::announcement;
+pub(crate) use callback::CallbackTask;
+pub(crate) use hub::{QueueHandle, QueueHub};
 pub(crate) use task::{CALLER_EVENTS, CallerEvent, QueueCommand};
 
 /// One queue of a tenant, as the route table carries it.
@@ -24,4 +36,12 @@ pub struct QueueDefinition {
     pub config: QueueConfig,
     /// Extensions of the queue's agents, in login order.
     pub members: Vec<String>,
+}
+
+/// A queue with the tenant its calls belong to (services for callback tasks, prompts
+/// for the legs the queue places itself).
+#[derive(Clone)]
+pub(crate) struct HostedQueue {
+    pub(crate) definition: QueueDefinition,
+    pub(crate) tenant: Tenant,
 }

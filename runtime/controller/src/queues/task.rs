@@ -1,29 +1,33 @@
 //! The tokio shell around one [`Queue`] core: commands in (callers joining and leaving,
-//! agents answering or not), actions out (to the waiting callers), the core's deadlines
-//! slept on. It ends when no caller holds its channel any more and the hub has let go.
+//! asking for a callback, agents answering or not), actions out (to the waiting callers,
+//! or to a callback leg this task starts), the core's deadlines slept on. It ends when
+//! no caller holds its channel any more, the hub has let go, and no callback task is
+//! left in it.
 
 use std::collections::HashMap;
-use std::sync::Weak;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 use wasmphony_acd::{
-    Action, AgentId, AgentSpec, AgentState, CallerId, DeviceId, Instant, JoinRequest, Queue,
-    QueueError,
+    Action, AgentId, AgentSpec, AgentState, CallerId, DeviceId, Instant, JoinRequest, OfferKind,
+    Queue, QueueError,
 };
 
-use super::QueueDefinition;
+use super::HostedQueue;
+use super::callback::{CallbackOffer, CallbackTask, run_callback};
 use crate::context::ControllerContext;
+use crate::route::Tenant;
 
 /// Commands waiting for a queue task; senders wait when it is full.
 pub(crate) const QUEUE_COMMANDS: usize = 256;
 /// Events waiting for one caller (the core sends a handful per offer).
 pub(crate) const CALLER_EVENTS: usize = 16;
-/// How often agents' phones are checked while callers wait (an agent whose phone
-/// registers meanwhile starts taking calls within this).
+/// How often agents' phones are checked while callers or callback tasks wait (an
+/// agent whose phone registers meanwhile starts taking calls within this).
 const PRESENCE_REFRESH: Duration = Duration::from_secs(2);
 
-/// What callers tell their queue.
+/// What callers (and callback legs) tell their queue.
 pub(crate) enum QueueCommand {
     /// A caller joins; `events` is where the queue's instructions for it go.
     Join {
@@ -34,8 +38,22 @@ pub(crate) enum QueueCommand {
     },
     /// The caller left (hung up, waited its own maximum).
     Leave { caller: CallerId },
+    /// The caller pressed the callback key and `task` is on the tenant's callback
+    /// list: the caller hangs up and keeps their place as a callback task.
+    RequestCallback {
+        caller: CallerId,
+        task: CallbackTask,
+        done: oneshot::Sender<Result<(), QueueError>>,
+    },
     /// `agent` answered the offer of `caller`; they are bridged.
     Answered { caller: CallerId, agent: AgentId },
+    /// `agent` answered the offer of the callback task `caller`: `go` says whether the
+    /// task is theirs (dial the customer) or the offer was withdrawn meanwhile.
+    CallbackAnswered {
+        caller: CallerId,
+        agent: AgentId,
+        go: oneshot::Sender<bool>,
+    },
     /// `agent` did not answer the offer of `caller` (no answer, busy, no phone).
     Declined { caller: CallerId, agent: AgentId },
     /// The agent's call with a queue caller ended (wrap-up starts).
@@ -59,142 +77,227 @@ pub(crate) enum CallerEvent {
     Overflow,
 }
 
+/// One queue's state outside the core.
+struct Shell {
+    context: Weak<ControllerContext>,
+    tenant_name: String,
+    tenant: Tenant,
+    /// Where the callback legs this task starts report (a channel of their own, so
+    /// they are heard after callers and the hub have let go).
+    legs: mpsc::Sender<QueueCommand>,
+    ring_time: Duration,
+    /// Each waiting caller's event channel.
+    waiting: HashMap<CallerId, mpsc::Sender<CallerEvent>>,
+    /// Callers who asked to be called back, while the core holds their place.
+    callbacks: HashMap<CallerId, CallbackTask>,
+    /// The members as the core's agents, with their extensions.
+    agents: Vec<(AgentId, String)>,
+}
+
 pub(crate) async fn run_queue(
     context: Weak<ControllerContext>,
-    tenant: String,
-    definition: QueueDefinition,
+    tenant_name: String,
+    hosted: HostedQueue,
     mut commands: mpsc::Receiver<QueueCommand>,
 ) {
     let origin = tokio::time::Instant::now();
     let now =
         || Instant::from_millis(u64::try_from(origin.elapsed().as_millis()).unwrap_or(u64::MAX));
-    let ring_time = definition.config.ring_timeout;
+    let definition = hosted.definition;
     let mut queue = Queue::new(definition.config.clone());
-    // Each waiting caller's event channel.
-    let mut waiting: HashMap<CallerId, mpsc::Sender<CallerEvent>> = HashMap::new();
-    let agents: Vec<(AgentId, String)> = definition
-        .members
-        .iter()
-        .zip(0u32..)
-        .map(|(extension, index)| (AgentId(index), extension.clone()))
-        .collect();
+    let (legs, mut leg_reports) = mpsc::channel(QUEUE_COMMANDS);
+    let mut shell = Shell {
+        context,
+        tenant_name,
+        tenant: hosted.tenant,
+        legs,
+        ring_time: definition.config.ring_timeout,
+        waiting: HashMap::new(),
+        callbacks: HashMap::new(),
+        agents: definition
+            .members
+            .iter()
+            .zip(0u32..)
+            .map(|(extension, index)| (AgentId(index), extension.clone()))
+            .collect(),
+    };
     let mut presence = tokio::time::interval(PRESENCE_REFRESH);
+    // Set once every sender is gone: the task stays for its callback tasks only.
+    let mut closed = false;
     loop {
+        if closed && queue.is_empty() {
+            break;
+        }
         let deadline = queue
             .next_deadline()
             .map(|at| origin + Duration::from_millis(at.as_millis()));
         let command = tokio::select! {
-            command = commands.recv() => match command {
-                Some(command) => Some(command),
-                None => break,
-            },
-            () = crate::deadline::sleep_until(deadline) => None,
-            _ = presence.tick(), if !waiting.is_empty() => {
-                if let Some(context) = context.upgrade() {
-                    sync_presence(&mut queue, &context, &tenant, &agents, now());
+            command = commands.recv(), if !closed => {
+                if command.is_none() {
+                    closed = true;
                 }
+                command
+            }
+            report = leg_reports.recv() => report,
+            () = crate::deadline::sleep_until(deadline) => None,
+            _ = presence.tick(), if !queue.is_empty() => {
+                shell.sync_presence(&mut queue, now());
                 None
             }
         };
         if let Some(command) = command {
-            let at = now();
-            match command {
-                QueueCommand::Join {
-                    caller,
-                    request,
-                    events,
-                    joined,
-                } => {
-                    if let Some(context) = context.upgrade() {
-                        sync_presence(&mut queue, &context, &tenant, &agents, at);
-                    }
-                    let result = queue.join(caller, request, at);
-                    if result.is_ok() {
-                        waiting.insert(caller, events);
-                    }
-                    let _ = joined.send(result);
-                }
-                QueueCommand::Leave { caller } => {
-                    waiting.remove(&caller);
-                    let _ = queue.leave(caller, at);
-                }
-                QueueCommand::Answered { caller, agent } => {
-                    waiting.remove(&caller);
-                    if queue.on_agent_answered(agent, caller, at).is_err() {
-                        // The core withdrew the offer just before: the agent is busy anyway.
-                        let _ = queue.leave(caller, at);
-                    }
-                }
-                QueueCommand::Declined { caller, agent } => {
-                    let _ = queue.on_agent_declined(agent, caller, at);
-                }
-                QueueCommand::AgentDone { agent } => {
-                    let _ = queue.on_agent_hangup(agent, at);
-                }
-            }
+            shell.handle(&mut queue, command, now());
         }
         for action in queue.poll(now()) {
-            dispatch(action, &agents, ring_time, &mut waiting);
+            shell.dispatch(action);
         }
     }
 }
 
-/// Carries one of the core's actions to the caller it concerns.
-fn dispatch(
-    action: Action,
-    agents: &[(AgentId, String)],
-    ring_time: Duration,
-    waiting: &mut HashMap<CallerId, mpsc::Sender<CallerEvent>>,
-) {
-    let (caller, event) = match action {
-        Action::Offer {
-            caller,
-            agents: offered,
-            ..
-        } => {
-            let named = offered
-                .iter()
-                .filter_map(|target| agents.iter().find(|(id, _)| *id == target.agent).cloned())
-                .collect();
-            (
+impl Shell {
+    fn handle(&mut self, queue: &mut Queue, command: QueueCommand, at: Instant) {
+        match command {
+            QueueCommand::Join {
                 caller,
-                CallerEvent::Ring {
-                    agents: named,
-                    ring_time,
-                },
-            )
+                request,
+                events,
+                joined,
+            } => {
+                self.sync_presence(queue, at);
+                let result = queue.join(caller, request, at);
+                if result.is_ok() {
+                    self.waiting.insert(caller, events);
+                }
+                let _ = joined.send(result);
+            }
+            QueueCommand::Leave { caller } => {
+                self.waiting.remove(&caller);
+                let _ = queue.leave(caller, at);
+            }
+            QueueCommand::RequestCallback { caller, task, done } => {
+                let result = queue.request_callback(caller, at);
+                if result.is_ok() {
+                    self.waiting.remove(&caller);
+                    self.callbacks.insert(caller, task);
+                }
+                let _ = done.send(result);
+            }
+            QueueCommand::Answered { caller, agent } => {
+                self.waiting.remove(&caller);
+                if queue.on_agent_answered(agent, caller, at).is_err() {
+                    // The core withdrew the offer just before: the agent is busy anyway.
+                    let _ = queue.leave(caller, at);
+                }
+            }
+            QueueCommand::CallbackAnswered { caller, agent, go } => {
+                // Accepted, the task leaves the core (its `CallBack` action is this
+                // answer): nobody is offered it again, so the customer is dialled once.
+                let taken = queue.on_agent_answered(agent, caller, at).is_ok();
+                if taken {
+                    self.callbacks.remove(&caller);
+                }
+                let _ = go.send(taken);
+            }
+            QueueCommand::Declined { caller, agent } => {
+                let _ = queue.on_agent_declined(agent, caller, at);
+            }
+            QueueCommand::AgentDone { agent } => {
+                let _ = queue.on_agent_hangup(agent, at);
+            }
         }
-        Action::Announce {
-            caller,
-            position,
-            estimated_wait,
-        } => (
-            caller,
-            CallerEvent::Announce {
+    }
+
+    /// Carries one of the core's actions to the caller it concerns, or starts the
+    /// callback leg of a callback task's offer.
+    fn dispatch(&mut self, action: Action) {
+        let (caller, event) = match action {
+            Action::Offer {
+                caller,
+                kind,
+                agents: offered,
+            } => {
+                let named: Vec<(AgentId, String)> = offered
+                    .iter()
+                    .filter_map(|target| {
+                        self.agents
+                            .iter()
+                            .find(|(id, _)| *id == target.agent)
+                            .cloned()
+                    })
+                    .collect();
+                if kind == OfferKind::Callback {
+                    self.start_callback(caller, named);
+                    return;
+                }
+                (
+                    caller,
+                    CallerEvent::Ring {
+                        agents: named,
+                        ring_time: self.ring_time,
+                    },
+                )
+            }
+            Action::Announce {
+                caller,
                 position,
                 estimated_wait,
-            },
-        ),
-        Action::Overflow { caller, .. } => {
-            if let Some(events) = waiting.remove(&caller) {
-                let _ = events.try_send(CallerEvent::Overflow);
+            } => (
+                caller,
+                CallerEvent::Announce {
+                    position,
+                    estimated_wait,
+                },
+            ),
+            Action::Overflow { caller, .. } => {
+                if let Some(events) = self.waiting.remove(&caller) {
+                    let _ = events.try_send(CallerEvent::Overflow);
+                }
+                return;
             }
-            return;
+            // The caller's own ring group (or callback leg) cancels its other legs and
+            // does the bridging; a callback's answer was handled with its command.
+            Action::CancelOffer { .. } | Action::Bridge { .. } | Action::CallBack { .. } => {
+                return;
+            }
+        };
+        if let Some(events) = self.waiting.get(&caller) {
+            // A caller that cannot take more events is stuck; the core's timers move on.
+            let _ = events.try_send(event);
         }
-        // The caller's own ring group cancels its other legs and does the bridging;
-        // callback tasks are not placed in these queues.
-        Action::CancelOffer { .. } | Action::Bridge { .. } | Action::CallBack { .. } => return,
-    };
-    if let Some(events) = waiting.get(&caller) {
-        // A caller that cannot take more events is stuck; the core's timers move on.
-        let _ = events.try_send(event);
+    }
+
+    /// Rings the agents offered a callback task on a leg of its own.
+    fn start_callback(&mut self, caller: CallerId, agents: Vec<(AgentId, String)>) {
+        let (Some(context), Some(task)) =
+            (self.context.upgrade(), self.callbacks.get(&caller).cloned())
+        else {
+            // Without a controller or a task record nothing can ring; the offer rings
+            // out in the core and the task keeps its place.
+            return;
+        };
+        let offer = CallbackOffer {
+            caller,
+            task,
+            agents,
+            ring_time: self.ring_time,
+            tenant_name: self.tenant_name.clone(),
+        };
+        let reports = self.legs.clone();
+        tokio::spawn(run_callback(context, self.tenant.clone(), offer, reports));
+    }
+
+    /// Logs in the members with a registered phone, logs out idle members without one.
+    fn sync_presence(&self, queue: &mut Queue, at: Instant) {
+        let Some(context) = self.context.upgrade() else {
+            return;
+        };
+        sync_presence(queue, &context, &self.tenant_name, &self.agents, at);
     }
 }
 
-/// Logs in the members with a registered phone, logs out idle members without one.
 fn sync_presence(
     queue: &mut Queue,
-    context: &ControllerContext,
+    context: &Arc<ControllerContext>,
     tenant: &str,
     agents: &[(AgentId, String)],
     at: Instant,

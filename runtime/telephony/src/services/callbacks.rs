@@ -1,10 +1,15 @@
 //! Callbacks go on the tenant's missed-call list; outbound calls are refused for now.
 
+use wasmphony_engine::CallbackAttempt;
 use wasmphony_engine::api::{CallError, CallbackRequest, OriginateRequest};
-use wasmphony_store::MissedCall;
+use wasmphony_store::{CallbackOutcome, CallbackTaskId, MissedCall, StoreError};
 
 use super::StoreServices;
 use super::fields::to_ms;
+use super::ids::parse_id;
+
+/// Who claims a task when a queue's callback offer reaches an agent.
+const QUEUE_CLAIMER: &str = "queue";
 
 impl StoreServices {
     /// The `dialed` of a callback task filed by services that were not given the call's
@@ -50,6 +55,33 @@ impl StoreServices {
             .await
             .map_err(self.fail("schedule callback"))?;
         Ok(task.id.to_string())
+    }
+
+    /// Records one attempt at a task a queue offered to an agent: done when the customer
+    /// was reached, due again at once when not (the dialer's retry limits apply).
+    pub(super) async fn record_callback_attempt(
+        &self,
+        task_id: &str,
+        attempt: CallbackAttempt,
+    ) -> Result<(), CallError> {
+        let id = parse_id(task_id)
+            .map(CallbackTaskId)
+            .ok_or_else(|| CallError::NotFound(format!("callback task {task_id}")))?;
+        let now = self.now();
+        match self.store.claim_callback(self.tenant, id, QUEUE_CLAIMER, now).await {
+            // Already in progress (the queue claimed it, or a dialer did): record anyway.
+            Ok(_) | Err(StoreError::Conflict(_)) => {}
+            Err(error) => return Err(self.fail("claim callback")(error)),
+        }
+        let outcome = match attempt {
+            CallbackAttempt::Reached => CallbackOutcome::Done,
+            CallbackAttempt::NotReached => CallbackOutcome::Retry { due: now },
+        };
+        self.store
+            .finish_callback(self.tenant, id, outcome, None, now)
+            .await
+            .map(drop)
+            .map_err(self.fail("finish callback"))
     }
 
     /// No outbound dialer is wired on this node and the store has no queue of outbound

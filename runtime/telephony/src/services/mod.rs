@@ -26,7 +26,7 @@ mod ids;
 mod records;
 
 use async_trait::async_trait;
-use wasmphony_engine::TenantServices;
+use wasmphony_engine::{CallbackAttempt, TenantServices};
 use wasmphony_engine::api::{
     CallError, CallbackRequest, Contact, ContactUpdate, HistoryEntry, NewRecord, OriginateRequest,
     RecordData,
@@ -124,6 +124,14 @@ impl TenantServices for StoreServices {
 
     async fn schedule_callback(&self, request: CallbackRequest) -> Result<String, CallError> {
         self.file_callback(request).await
+    }
+
+    async fn finish_callback(
+        &self,
+        task_id: &str,
+        attempt: CallbackAttempt,
+    ) -> Result<(), CallError> {
+        self.record_callback_attempt(task_id, attempt).await
     }
 
     async fn originate(&self, request: OriginateRequest) -> Result<String, CallError> {
