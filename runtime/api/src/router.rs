@@ -11,7 +11,7 @@ use axum::routing::{MethodRouter, delete, get, patch, post, put};
 use crate::error::ApiError;
 use crate::handlers::{
     callbacks, calls, components, contacts, events, metrics, numbers, prompts, queues, recordings,
-    records, reports, routes, tenants, trunks, users,
+    records, reports, routes, tenants, trunks, users, webhooks,
 };
 use crate::limits::ApiLimits;
 use crate::state::ApiState;
@@ -156,6 +156,11 @@ pub const ENDPOINTS: &[Endpoint] = &[
     endpoint("GET", "/api/v1/reports/by-source", NoBody, Tenant),
     endpoint("GET", "/api/v1/reports/by-tag", NoBody, Tenant),
     endpoint("GET", "/api/v1/reports/by-weekday-hour", NoBody, Tenant),
+    endpoint("GET", "/api/v1/webhooks", NoBody, Tenant),
+    endpoint("POST", "/api/v1/webhooks", Json, Tenant),
+    endpoint("GET", "/api/v1/webhooks/{id}", NoBody, Tenant),
+    endpoint("PUT", "/api/v1/webhooks/{id}", Json, Tenant),
+    endpoint("DELETE", "/api/v1/webhooks/{id}", NoBody, Tenant),
 ];
 
 /// The handler of one table entry; `None` if the table names a route no handler serves
@@ -238,6 +243,11 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<ApiState>> {
         ("GET", "/api/v1/reports/by-source") => get(reports::by_source),
         ("GET", "/api/v1/reports/by-tag") => get(reports::by_tag),
         ("GET", "/api/v1/reports/by-weekday-hour") => get(reports::by_weekday_hour),
+        ("GET", "/api/v1/webhooks") => get(webhooks::list),
+        ("POST", "/api/v1/webhooks") => post(webhooks::create),
+        ("GET", "/api/v1/webhooks/{id}") => get(webhooks::get),
+        ("PUT", "/api/v1/webhooks/{id}") => put(webhooks::update),
+        ("DELETE", "/api/v1/webhooks/{id}") => delete(webhooks::delete),
         _ => return None,
     };
     Some(route)

@@ -1,9 +1,10 @@
-//! What every handler can reach: the store, the scenario registry, limits, metrics and the
-//! live event bus.
+//! What every handler can reach: the store, the scenario registry, limits, metrics, the
+//! live event bus and the webhook change signal.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use tokio::sync::Notify;
 use wasmphony_engine::ScenarioRegistry;
 use wasmphony_events::EventBus;
 use wasmphony_store::Store;
@@ -25,6 +26,8 @@ pub struct ApiState {
     pub(crate) recordings_dir: Option<PathBuf>,
     /// The live events streamed by `GET /api/v1/events`, by tenant slug.
     pub(crate) events: EventBus,
+    /// Told after every webhook change, so webhook delivery re-reads the set at once.
+    pub(crate) webhook_changes: Arc<Notify>,
 }
 
 impl ApiState {
@@ -41,6 +44,7 @@ impl ApiState {
             admin_key_hash: None,
             recordings_dir: None,
             events: EventBus::new(),
+            webhook_changes: Arc::new(Notify::new()),
         }
     }
 
@@ -61,6 +65,13 @@ impl ApiState {
     /// publishes on.
     pub fn with_events(mut self, events: EventBus) -> ApiState {
         self.events = events;
+        self
+    }
+
+    /// Notifies `changes` after every webhook created, replaced or deleted (webhook
+    /// delivery waits on it to reload). Without it nobody is told.
+    pub fn with_webhook_changes(mut self, changes: Arc<Notify>) -> ApiState {
+        self.webhook_changes = changes;
         self
     }
 

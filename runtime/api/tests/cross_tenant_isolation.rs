@@ -200,12 +200,27 @@ async fn seed_tenant_a(app: &TestApp, key: &str, tenant: TenantId) -> Fixture {
         .unwrap();
     assert_eq!(tasks.len(), 1);
 
+    let webhook = created(
+        app.json(
+            "POST",
+            "/api/v1/webhooks",
+            key,
+            json!({
+                "url": format!("https://hooks.example/{MARKER}"),
+                "secret": format!("{MARKER}-webhook-key"),
+                "events": ["call_ended"]
+            }),
+        )
+        .await,
+    );
+
     let id = |value: &Value| value["id"].as_i64().unwrap().to_string();
     let params = HashMap::from([
         ("user", id(&user)),
         ("route", id(&route)),
         ("queue", id(&queue)),
         ("trunk", id(&trunk)),
+        ("webhook", id(&webhook)),
         ("record", id(&record)),
         ("contact", contact.id.to_string()),
         ("callback", tasks[0].id.to_string()),
@@ -239,6 +254,7 @@ fn aim(template: &str, fixture: &Fixture) -> String {
         "routes" => param("route"),
         "queues" => param("queue"),
         "trunks" => param("trunk"),
+        "webhooks" => param("webhook"),
         "records" => param("record"),
         "contacts" if template.contains("by-number") => param("customer"),
         "contacts" => param("contact"),
@@ -297,6 +313,9 @@ fn body_for(method: &str, path: &str, kind: BodyKind) -> (Option<&'static str>, 
             (_, p) if p.starts_with("/api/v1/trunks") => json(
                 json!({"name": "tb", "uri": "sip:b.example", "username": null, "password": null, "caller_id": null, "priority": 1}),
             ),
+            (_, p) if p.starts_with("/api/v1/webhooks") => json(
+                json!({"url": "https://b.example/hook", "secret": "bravo-webhook-key-0123", "events": []}),
+            ),
             (_, p) if p.ends_with("/activate") => json(json!({"version": 1})),
             (_, p) if p.ends_with("/canary") => json(json!({"version": 1, "percent": 50})),
             (_, p) if p.ends_with("/notes") => json(json!({"text": "b"})),
@@ -338,6 +357,8 @@ async fn a_view(app: &TestApp, key: &str, fixture: &Fixture) -> Vec<(String, Str
         "/api/v1/routes".to_owned(),
         "/api/v1/queues".to_owned(),
         "/api/v1/trunks".to_owned(),
+        "/api/v1/webhooks".to_owned(),
+        format!("/api/v1/webhooks/{}", p("webhook")),
         "/api/v1/prompts".to_owned(),
         "/api/v1/prompts/greeting".to_owned(),
         "/api/v1/components/ivr".to_owned(),

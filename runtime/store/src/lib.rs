@@ -78,6 +78,7 @@ mod store;
 mod tenants;
 mod trunks;
 mod users;
+mod webhooks;
 mod working_hours;
 
 pub use api_keys::ApiKey;
@@ -110,4 +111,9 @@ pub use store::{
 pub use tenants::{NewTenant, Tenant};
 pub use trunks::{Trunk, TrunkSpec};
 pub use users::{Device, MAX_DEVICES_PER_USER, Role, Skill, User, UserSpec};
+pub use webhooks::{
+    AttemptOutcome, MAX_WEBHOOK_ERROR_LEN, MAX_WEBHOOK_SECRET_LEN, MAX_WEBHOOK_URL_LEN,
+    MAX_WEBHOOKS_PER_TENANT, MIN_WEBHOOK_SECRET_LEN, TenantWebhook, WEBHOOK_EVENT_KINDS, Webhook,
+    WebhookAttempt, WebhookHealth, WebhookId, WebhookSpec,
+};
 pub use working_hours::{MAX_WINDOWS, OpenWindow, WorkingHours};

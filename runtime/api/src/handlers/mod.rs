@@ -17,3 +17,4 @@ pub(crate) mod routes;
 pub(crate) mod tenants;
 pub(crate) mod trunks;
 pub(crate) mod users;
+pub(crate) mod webhooks;

@@ -178,6 +178,14 @@ async fn serve(args: ServeArgs) -> ExitCode {
         }
     };
     print_phone_details(&server, &telephony).await;
+    // Dropping it stops webhook delivery: kept until the phone side has stopped.
+    let webhooks = match server.start_webhooks() {
+        Ok(webhooks) => webhooks,
+        Err(err) => {
+            eprintln!("wasmphony: cannot start webhook delivery: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
     // Installed before `ready` is printed, so a stop asked for right after is never missed.
     let stop = match stop_signals() {
         Ok(stop) => stop,
@@ -189,6 +197,7 @@ async fn serve(args: ServeArgs) -> ExitCode {
     println!("ready; Ctrl-C stops");
     let stopped = api.serve(stop).await;
     telephony.stop().await;
+    drop(webhooks);
     server.store.close().await;
     match stopped {
         Ok(()) => {

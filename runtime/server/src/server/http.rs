@@ -27,7 +27,8 @@ impl HttpApi {
             .with_admin_key(admin_key)
             .with_recordings_dir(server.data_dir.join("recordings"))
             .with_metrics(Arc::new(Metrics::new()))
-            .with_events(server.events.clone());
+            .with_events(server.events.clone())
+            .with_webhook_changes(server.webhook_changes.clone());
         Ok(HttpApi { listener, state })
     }
 

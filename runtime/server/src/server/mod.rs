@@ -11,10 +11,12 @@ mod telephony;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use tokio::sync::Notify;
 use wasmphony_api::RestoreReport;
 use wasmphony_engine::{HostConfig, ScenarioHost, ScenarioRegistry};
 use wasmphony_events::EventBus;
 use wasmphony_store::{Store, UnixMs};
+use wasmphony_webhooks::{WebhookConfig, WebhookError, Webhooks};
 
 pub(crate) use http::HttpApi;
 pub(crate) use telephony::{Telephony, TelephonyConfig};
@@ -57,8 +59,11 @@ pub(crate) struct Server {
     pub(crate) seeded_demo: bool,
     pub(crate) components: RestoreReport,
     pub(crate) data_dir: PathBuf,
-    /// Live events: the call journal publishes, the API's WebSocket streams them.
+    /// Live events: the call journal publishes, the API's WebSocket streams them and
+    /// webhook delivery POSTs them.
     pub(crate) events: EventBus,
+    /// The API notifies it after each webhook change; webhook delivery then reloads.
+    pub(crate) webhook_changes: Arc<Notify>,
 }
 
 impl Server {
@@ -93,6 +98,18 @@ impl Server {
             components,
             data_dir: config.data_dir.clone(),
             events: EventBus::new(),
+            webhook_changes: Arc::new(Notify::new()),
         })
+    }
+
+    /// Starts POSTing this server's live events to the tenants' webhooks; delivery runs
+    /// as long as the returned handle lives.
+    pub(crate) fn start_webhooks(&self) -> Result<Webhooks, WebhookError> {
+        Webhooks::start(
+            self.store.clone(),
+            self.events.clone(),
+            self.webhook_changes.clone(),
+            WebhookConfig::default(),
+        )
     }
 }
