@@ -41,26 +41,7 @@ fn trunk(
 
 /// sipp as a carrier running `xml` on `port` for one call.
 fn carrier(xml: &str, port: u16, keys: &[(&str, &str)]) -> tokio::task::JoinHandle<SippRun> {
-    let mut args: Vec<String> = [
-        "-sf",
-        &sipp_xml(xml),
-        "-i",
-        "127.0.0.1",
-        "-p",
-        &port.to_string(),
-        "-mp",
-        &free_udp_port().to_string(),
-        "-rtp_echo",
-        "-m",
-        "1",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    for (key, value) in keys {
-        args.extend(["-key".to_string(), key.to_string(), value.to_string()]);
-    }
-    tokio::spawn(run_sipp(args))
+    sipp_callee(&["-sf", &sipp_xml(xml)], port, keys)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -55,7 +55,8 @@ fn a_real_call_is_posted_to_a_webhook_configured_through_the_api() {
     });
 
     let dir = tempfile::tempdir().expect("temp dir");
-    let server = Server::start(dir.path(), &[]);
+    // The receiver runs on loopback, a private target.
+    let server = Server::start(dir.path(), &["--webhook-private-targets"]);
     let key = server.tenant_key(1, "admin");
     let body = serde_json::json!({
         "url": format!("http://{receiver}/hook"),

@@ -22,6 +22,10 @@ pub struct WebhookConfig {
     pub request_timeout: Duration,
     /// How often the stored webhooks are read again ([`RELOAD_EVERY`]).
     pub reload_every: Duration,
+    /// POST to loopback and private addresses too. Off by default: a tenant's webhook
+    /// must not reach what only the server can reach (see `targets.rs`); a single-site
+    /// operator whose CRM runs beside the server turns it on.
+    pub allow_private_targets: bool,
 }
 
 impl Default for WebhookConfig {
@@ -31,6 +35,7 @@ impl Default for WebhookConfig {
             retry: RetryPolicy::default(),
             request_timeout: REQUEST_TIMEOUT,
             reload_every: RELOAD_EVERY,
+            allow_private_targets: false,
         }
     }
 }

@@ -18,6 +18,7 @@ use crate::config::WebhookConfig;
 use crate::kind::event_kind;
 use crate::outbox::Outbox;
 use crate::sender::Delivery;
+use crate::targets::PublicOnly;
 use crate::worker::{Target, Worker};
 
 /// Reload requests waiting at once; a caller beyond it waits for a place.
@@ -49,7 +50,11 @@ impl Webhooks {
         changes: Arc<Notify>,
         config: WebhookConfig,
     ) -> Result<Webhooks, WebhookError> {
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        if !config.allow_private_targets {
+            builder = builder.dns_resolver(Arc::new(PublicOnly));
+        }
+        let client = builder
             .timeout(config.request_timeout)
             // A 3xx is an answer, not a place to go: following it could lead the signed
             // event anywhere. It counts as a failed attempt.
@@ -212,6 +217,7 @@ impl Dispatcher {
             client: self.client.clone(),
             retry: self.config.retry,
             timeout: self.config.request_timeout,
+            public_only: !self.config.allow_private_targets,
             target: receiver,
             outbox: outbox.clone(),
         };

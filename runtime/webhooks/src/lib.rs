@@ -40,6 +40,7 @@ mod queue;
 mod retry;
 mod sender;
 mod signature;
+mod targets;
 mod worker;
 
 pub use config::{RELOAD_EVERY, REQUEST_TIMEOUT, WebhookConfig};

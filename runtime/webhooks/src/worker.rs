@@ -11,7 +11,8 @@ use wasmphony_store::{
 
 use crate::outbox::Outbox;
 use crate::retry::{NextAttempt, RetryPolicy, RetrySchedule};
-use crate::sender::{Delivery, send};
+use crate::sender::{Delivery, SendError, send};
+use crate::targets::literal_allowed;
 
 /// Where and how one webhook's events go; replaced in place when the stored webhook changes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,6 +51,8 @@ pub(crate) struct Worker {
     pub(crate) client: reqwest::Client,
     pub(crate) retry: RetryPolicy,
     pub(crate) timeout: Duration,
+    /// Refuse URLs naming a private IP literal ([`crate::targets`]).
+    pub(crate) public_only: bool,
     pub(crate) target: watch::Receiver<Arc<Target>>,
     pub(crate) outbox: Arc<Outbox>,
 }
@@ -81,14 +84,20 @@ impl Worker {
             // The current target: a URL or secret changed through the API applies from the
             // next attempt on.
             let target = self.target.borrow().clone();
-            let result = send(
-                &self.client,
-                self.timeout,
-                &target.url,
-                &target.secret,
-                delivery,
-            )
-            .await;
+            let result = if self.public_only && !literal_allowed(&target.url) {
+                Err(SendError::Transport(
+                    "private address (private targets are not allowed)".into(),
+                ))
+            } else {
+                send(
+                    &self.client,
+                    self.timeout,
+                    &target.url,
+                    &target.secret,
+                    delivery,
+                )
+                .await
+            };
             let error = match result {
                 Ok(status) => {
                     self.record(WebhookAttempt {

@@ -255,3 +255,33 @@ async fn webhook_changes_apply_without_a_restart() {
     fixture.bus.publish("acme", answered("c3"));
     assert!(receiver.nothing_within(Duration::from_millis(300)).await);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_the_operators_consent_nothing_is_posted_to_private_addresses() {
+    let fixture = Fixture::start(wasmphony_webhooks::WebhookConfig {
+        allow_private_targets: false,
+        ..fast_config()
+    })
+    .await;
+    let mut receiver = Receiver::start(&[]).await;
+    // By IP literal and by a name that resolves to loopback.
+    let literal = fixture.webhook(&receiver.url("/literal"), &[]).await;
+    let port = receiver
+        .url("/")
+        .rsplit(':')
+        .next()
+        .and_then(|rest| rest.split('/').next())
+        .unwrap()
+        .to_owned();
+    let named = fixture
+        .webhook(&format!("http://localhost:{port}/named"), &[])
+        .await;
+    fixture.bus.publish("acme", ringing("c1"));
+    for webhook in [&literal, &named] {
+        let health = fixture.health_until(webhook, |h| h.failed == 1).await;
+        assert_eq!(health.delivered, 0);
+        let error = health.last_error.unwrap_or_default();
+        assert!(error.contains("private"), "{error}");
+    }
+    assert!(receiver.nothing_within(Duration::from_millis(200)).await);
+}

@@ -55,23 +55,36 @@ pub fn marked_audio(ssrc: u32, seq: u16, timestamp: u32) -> Vec<u8> {
 /// sipp's built-in callee, echoing the RTP it receives; returns its SIP port.
 pub fn echoing_callee() -> (u16, tokio::task::JoinHandle<SippRun>) {
     let port = free_udp_port();
-    let args: Vec<String> = [
-        "-sn",
-        "uas",
-        "-i",
-        "127.0.0.1",
-        "-p",
-        &port.to_string(),
-        "-mp",
-        &free_udp_port().to_string(),
-        "-rtp_echo",
-        "-m",
-        "1",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    (port, tokio::spawn(run_sipp(args)))
+    (port, sipp_callee(&["-sn", "uas"], port, &[]))
+}
+
+/// sipp as a callee on `port` for one call: `scenario` names it (`-sn uas` or `-sf FILE`),
+/// the RTP it receives is echoed back, `keys` are its `-key` values.
+pub fn sipp_callee(
+    scenario: &[&str],
+    port: u16,
+    keys: &[(&str, &str)],
+) -> tokio::task::JoinHandle<SippRun> {
+    let mut args: Vec<String> = scenario.iter().map(|s| s.to_string()).collect();
+    args.extend(
+        [
+            "-i",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-mp",
+            &free_udp_port().to_string(),
+            "-rtp_echo",
+            "-m",
+            "1",
+        ]
+        .iter()
+        .map(|s| s.to_string()),
+    );
+    for (key, value) in keys {
+        args.extend(["-key".to_string(), key.to_string(), value.to_string()]);
+    }
+    tokio::spawn(run_sipp(args))
 }
 
 /// A sipp caller presses 1 (our RFC 4733 packets, from the socket its SDP

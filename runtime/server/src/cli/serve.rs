@@ -47,6 +47,11 @@ pub(crate) struct ServeArgs {
     /// below what a 2-core machine sustains with a scenario per call (README, Performance).
     #[arg(long, default_value_t = DEFAULT_MAX_CPS, env = "WASMPHONY_MAX_CPS")]
     pub(crate) max_cps: u32,
+    /// Let tenants' webhooks POST to loopback and private addresses. Off by default: a
+    /// tenant must not make the server reach what only it can reach (its loopback, the
+    /// private network, a cloud's metadata service). Turn on when the CRM runs beside it.
+    #[arg(long, env = "WASMPHONY_WEBHOOK_PRIVATE_TARGETS")]
+    pub(crate) webhook_private_targets: bool,
     /// The platform administrator's API key; a random one is generated and printed when absent.
     #[arg(long, env = "WASMPHONY_ADMIN_KEY", hide_env_values = true)]
     pub(crate) admin_key: Option<String>,
@@ -179,7 +184,7 @@ async fn serve(args: ServeArgs) -> ExitCode {
     };
     print_phone_details(&server, &telephony).await;
     // Dropping it stops webhook delivery: kept until the phone side has stopped.
-    let webhooks = match server.start_webhooks() {
+    let webhooks = match server.start_webhooks(args.webhook_private_targets) {
         Ok(webhooks) => webhooks,
         Err(err) => {
             eprintln!("wasmphony: cannot start webhook delivery: {err}");

@@ -4,8 +4,8 @@
 
 use wasmphony_engine::{ContentHash, World};
 use wasmphony_store::{
-    ComponentSource, Device, Fallback, NewComponentVersion, NewTenant, QueueSpec, QueueStrategy, Role,
-    RouteSpec, Store, StoreError, UnixMs, UserSpec,
+    ComponentSource, Device, Fallback, NewComponentVersion, NewTenant, QueueSpec, QueueStrategy,
+    Role, RouteSpec, Store, StoreError, UnixMs, UserSpec,
 };
 
 use super::BootError;
@@ -56,10 +56,16 @@ pub(super) async fn seed_if_empty(store: &Store) -> Result<bool, BootError> {
                     extension: extension.into(),
                     name: name.into(),
                     department: Some(department.into()),
-                    role: if extension == "105" { Role::Admin } else { Role::Agent },
+                    role: if extension == "105" {
+                        Role::Admin
+                    } else {
+                        Role::Agent
+                    },
                     skills: Vec::new(),
                     password_hash: None,
-                    devices: vec![Device::Sip { username: extension.into() }],
+                    devices: vec![Device::Sip {
+                        username: extension.into(),
+                    }],
                 },
             )
             .await?;
@@ -95,8 +101,12 @@ pub(super) async fn seed_if_empty(store: &Store) -> Result<bool, BootError> {
             source: ComponentSource::Bytes(shipped.bytes.to_vec()),
             size_bytes: shipped.bytes.len() as u64,
         };
-        let stored = store.add_component_version(tenant, shipped.name, &version, now).await?;
-        store.activate_component_version(tenant, shipped.name, stored.version).await?;
+        let stored = store
+            .add_component_version(tenant, shipped.name, &version, now)
+            .await?;
+        store
+            .activate_component_version(tenant, shipped.name, stored.version)
+            .await?;
     }
     for (number, scenario) in DEMO_NUMBERS {
         let shipped = wasmphony_scenarios::by_name(scenario)
@@ -111,7 +121,9 @@ pub(super) async fn seed_if_empty(store: &Store) -> Result<bool, BootError> {
                     number: number.into(),
                     scenario: scenario.into(),
                     config,
-                    fallback: Some(Fallback::Queue { name: "reception".into() }),
+                    fallback: Some(Fallback::Queue {
+                        name: "reception".into(),
+                    }),
                     working_hours: None,
                 },
                 now,

@@ -18,9 +18,9 @@ use wasmphony_events::EventBus;
 use wasmphony_store::{Store, UnixMs};
 use wasmphony_webhooks::{WebhookConfig, WebhookError, Webhooks};
 
+pub(crate) use demo::{DEMO_NUMBERS, DEMO_TENANT};
 pub(crate) use http::HttpApi;
 pub(crate) use telephony::{Telephony, TelephonyConfig};
-pub(crate) use demo::{DEMO_NUMBERS, DEMO_TENANT};
 
 /// Where the server keeps its state and how it reaches its database.
 #[derive(Debug, Clone)]
@@ -39,7 +39,10 @@ pub(crate) struct ServerConfig {
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum BootError {
     #[error("cannot create the data directory {path}: {source}")]
-    DataDir { path: PathBuf, source: std::io::Error },
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("storage: {0}")]
     Store(#[from] wasmphony_store::StoreError),
     #[error("scenario host: {0}")]
@@ -103,13 +106,20 @@ impl Server {
     }
 
     /// Starts POSTing this server's live events to the tenants' webhooks; delivery runs
-    /// as long as the returned handle lives.
-    pub(crate) fn start_webhooks(&self) -> Result<Webhooks, WebhookError> {
+    /// as long as the returned handle lives. `allow_private_targets`: webhooks may reach
+    /// loopback and private addresses (off: only public ones).
+    pub(crate) fn start_webhooks(
+        &self,
+        allow_private_targets: bool,
+    ) -> Result<Webhooks, WebhookError> {
         Webhooks::start(
             self.store.clone(),
             self.events.clone(),
             self.webhook_changes.clone(),
-            WebhookConfig::default(),
+            WebhookConfig {
+                allow_private_targets,
+                ..WebhookConfig::default()
+            },
         )
     }
 }
