@@ -56,6 +56,9 @@ pub struct CallbackTask {
     pub last_call: Option<CallId>,
     /// The call that closed it.
     pub closed_by_call: Option<CallId>,
+    /// The queue to call back through, when the request named one (the dialer offers
+    /// tasks without one to the tenant's queues by name).
+    pub queue: Option<String>,
 }
 
 /// A missed call or a callback request to put on the list ([`Store::add_missed_call`]).
@@ -71,6 +74,8 @@ pub struct MissedCall {
     pub call: Option<CallId>,
     /// Not before this time (now for missed calls; the chosen time for widget requests).
     pub due: UnixMs,
+    /// The queue to call back through, if the request named one.
+    pub queue: Option<String>,
 }
 
 /// How a claimed callback attempt went ([`Store::finish_callback`]).
@@ -88,7 +93,7 @@ pub enum CallbackOutcome {
 }
 
 const TASK_COLUMNS: &str = "id, tenant_id, number, dialed, reason, state, attempts, missed_count, due_ms, \
-     created_ms, updated_ms, claimed_by, last_call_id, closed_by_call_id";
+     created_ms, updated_ms, claimed_by, last_call_id, closed_by_call_id, queue";
 
 fn task_from_row(row: &AnyRow) -> Result<CallbackTask> {
     let count = |name: &'static str| -> Result<u32> {
@@ -113,6 +118,7 @@ fn task_from_row(row: &AnyRow) -> Result<CallbackTask> {
         claimed_by: col(row, "claimed_by")?,
         last_call: col::<Option<String>>(row, "last_call_id")?.map(CallId),
         closed_by_call: col::<Option<String>>(row, "closed_by_call_id")?.map(CallId),
+        queue: col(row, "queue")?,
     })
 }
 
@@ -129,47 +135,52 @@ pub(crate) async fn upsert_missed(
     call: Option<&CallId>,
     due_and_now: UnixMs,
 ) -> Result<CallbackTask> {
-    upsert_missed_due(
-        tx,
-        tenant,
+    let missed = MissedTask {
         number,
         dialed,
         reason,
         call,
-        due_and_now,
-        due_and_now,
-    )
-    .await
+        queue: None,
+    };
+    upsert_missed_due(tx, tenant, &missed, due_and_now, due_and_now).await
 }
 
-#[allow(clippy::too_many_arguments)]
+/// One normalised entry for [`upsert_missed_due`].
+struct MissedTask<'a> {
+    number: &'a str,
+    dialed: &'a str,
+    reason: &'a str,
+    call: Option<&'a CallId>,
+    queue: Option<&'a str>,
+}
+
+/// A merged task keeps its queue unless the new request names one.
 async fn upsert_missed_due(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     tenant: TenantId,
-    number: &str,
-    dialed: &str,
-    reason: &str,
-    call: Option<&CallId>,
+    missed: &MissedTask<'_>,
     due: UnixMs,
     now: UnixMs,
 ) -> Result<CallbackTask> {
     let row = sqlx::query(&format!(
         "INSERT INTO callback_tasks (tenant_id, number, dialed, reason, state, attempts, missed_count, \
-         due_ms, created_ms, updated_ms, last_call_id) VALUES ($1, $2, $3, $4, 'new', 0, 1, $5, $6, $6, $7) \
+         due_ms, created_ms, updated_ms, last_call_id, queue) VALUES ($1, $2, $3, $4, 'new', 0, 1, $5, $6, $6, $7, $8) \
          ON CONFLICT (tenant_id, number, dialed) WHERE state IN ('new', 'in_progress') DO UPDATE SET \
          missed_count = callback_tasks.missed_count + 1, reason = excluded.reason, \
          updated_ms = excluded.updated_ms, \
          last_call_id = COALESCE(excluded.last_call_id, callback_tasks.last_call_id), \
+         queue = COALESCE(excluded.queue, callback_tasks.queue), \
          due_ms = CASE WHEN excluded.due_ms < callback_tasks.due_ms THEN excluded.due_ms ELSE callback_tasks.due_ms END \
          RETURNING {TASK_COLUMNS}"
     ))
     .bind(tenant.0)
-    .bind(number)
-    .bind(dialed)
-    .bind(reason)
+    .bind(missed.number)
+    .bind(missed.dialed)
+    .bind(missed.reason)
     .bind(due.0)
     .bind(now.0)
-    .bind(call.map(|id| id.0.as_str()))
+    .bind(missed.call.map(|id| id.0.as_str()))
+    .bind(missed.queue)
     .fetch_one(&mut **tx)
     .await?;
     task_from_row(&row)
@@ -221,18 +232,18 @@ impl Store {
         }
         let dialed = normalise_number(&missed.dialed, &country);
         require_text("dialed number", &dialed, MAX_NAME_LEN)?;
+        if let Some(queue) = &missed.queue {
+            require_text("queue name", queue, MAX_NAME_LEN)?;
+        }
+        let entry = MissedTask {
+            number: &number,
+            dialed: &dialed,
+            reason: &missed.reason,
+            call: missed.call.as_ref(),
+            queue: missed.queue.as_deref(),
+        };
         let mut tx = self.begin_write().await?;
-        let task = upsert_missed_due(
-            &mut tx,
-            tenant,
-            &number,
-            &dialed,
-            &missed.reason,
-            missed.call.as_ref(),
-            missed.due,
-            now,
-        )
-        .await?;
+        let task = upsert_missed_due(&mut tx, tenant, &entry, missed.due, now).await?;
         tx.commit().await?;
         Ok(task)
     }
@@ -329,6 +340,52 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         row.as_ref().map(task_from_row).transpose()
+    }
+
+    /// Gives back a claim that was not used (no agent could take the task): the task is
+    /// new again and the claim's attempt is not counted. `Ok(false)` when `claimer` does
+    /// not hold it (a call closed it meanwhile, or someone else claimed it).
+    pub async fn release_callback(
+        &self,
+        tenant: TenantId,
+        id: CallbackTaskId,
+        claimer: &str,
+        now: UnixMs,
+    ) -> Result<bool> {
+        let released = sqlx::query(
+            "UPDATE callback_tasks SET state = 'new', claimed_by = NULL, updated_ms = $4, \
+             attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END \
+             WHERE tenant_id = $1 AND id = $2 AND state = 'in_progress' AND claimed_by = $3",
+        )
+        .bind(tenant.0)
+        .bind(id.0)
+        .bind(claimer)
+        .bind(now.0)
+        .execute(&self.pool)
+        .await?;
+        Ok(released.rows_affected() == 1)
+    }
+
+    /// Gives back every claim of `claimer` (of any tenant) taken before `before`: after a
+    /// restart nothing in memory serves them any more. Their attempts are not counted.
+    /// How many were released.
+    pub async fn release_stale_callback_claims(
+        &self,
+        claimer: &str,
+        before: UnixMs,
+        now: UnixMs,
+    ) -> Result<u64> {
+        let released = sqlx::query(
+            "UPDATE callback_tasks SET state = 'new', claimed_by = NULL, updated_ms = $3, \
+             attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END \
+             WHERE state = 'in_progress' AND claimed_by = $1 AND updated_ms < $2",
+        )
+        .bind(claimer)
+        .bind(before.0)
+        .bind(now.0)
+        .execute(&self.pool)
+        .await?;
+        Ok(released.rows_affected())
     }
 
     /// Records how a claimed attempt went. A task that a call already closed stays done

@@ -13,6 +13,7 @@ fn missed(number: &str, dialed: &str, due: UnixMs) -> MissedCall {
         reason: "no_answer".into(),
         call: None,
         due,
+        queue: None,
     }
 }
 
@@ -438,6 +439,7 @@ backend_test!(
             reason: "queue_callback".into(),
             call: None,
             due: at(510),
+            queue: None,
         };
         let asked = store.add_missed_call(t, &missed, at(510)).await.unwrap();
         store
@@ -465,5 +467,93 @@ backend_test!(
             .unwrap();
         let kept = store.callback_task(t, asked.id).await.unwrap();
         assert_eq!(kept.state, CallbackState::New, "a callback request keeps it open");
+    }
+);
+
+backend_test!(
+    released_claims_are_new_again_without_an_attempt,
+    |store: Store| async move {
+        let t = tenant(&store, "acme", "49").await;
+        let task = store
+            .add_missed_call(t, &missed("+49301234567", "+4930555000", at(10)), at(10))
+            .await
+            .unwrap();
+        let claimed = store
+            .claim_next_callback(t, "dialer", at(20))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((claimed.id, claimed.attempts), (task.id, 1));
+        // Only the holder releases.
+        assert!(
+            !store
+                .release_callback(t, task.id, "queue", at(21))
+                .await
+                .unwrap()
+        );
+        assert!(
+            store
+                .release_callback(t, task.id, "dialer", at(22))
+                .await
+                .unwrap()
+        );
+        let back = store.callback_task(t, task.id).await.unwrap();
+        assert_eq!(
+            (back.state, back.attempts, back.claimed_by),
+            (CallbackState::New, 0, None)
+        );
+
+        // Stale claims of one claimer, taken before the cut, go back; newer ones stay.
+        store
+            .claim_callback(t, task.id, "queue", at(30))
+            .await
+            .unwrap();
+        let other = store
+            .add_missed_call(t, &missed("+49307654321", "+4930555000", at(10)), at(10))
+            .await
+            .unwrap();
+        store
+            .claim_callback(t, other.id, "queue", at(50))
+            .await
+            .unwrap();
+        let released = store
+            .release_stale_callback_claims("queue", at(40), at(60))
+            .await
+            .unwrap();
+        assert_eq!(released, 1);
+        let stale = store.callback_task(t, task.id).await.unwrap();
+        assert_eq!((stale.state, stale.attempts), (CallbackState::New, 0));
+        let fresh = store.callback_task(t, other.id).await.unwrap();
+        assert_eq!(fresh.state, CallbackState::InProgress);
+    }
+);
+
+backend_test!(
+    a_task_keeps_the_queue_its_request_named,
+    |store: Store| async move {
+        let t = tenant(&store, "acme", "49").await;
+        let plain = store
+            .add_missed_call(t, &missed("+49301234567", "+4930555000", at(10)), at(10))
+            .await
+            .unwrap();
+        assert_eq!(plain.queue, None);
+        // A later request naming a queue gives the merged task that queue; one naming
+        // none keeps it.
+        let named = MissedCall {
+            queue: Some("support".into()),
+            ..missed("+49301234567", "+4930555000", at(20))
+        };
+        let merged = store.add_missed_call(t, &named, at(20)).await.unwrap();
+        assert_eq!(
+            (merged.id, merged.queue.as_deref()),
+            (plain.id, Some("support"))
+        );
+        let again = store
+            .add_missed_call(t, &missed("+49301234567", "+4930555000", at(30)), at(30))
+            .await
+            .unwrap();
+        assert_eq!(again.queue.as_deref(), Some("support"));
+        let read = store.callback_task(t, plain.id).await.unwrap();
+        assert_eq!(read.queue.as_deref(), Some("support"));
     }
 );

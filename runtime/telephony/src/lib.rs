@@ -5,10 +5,13 @@
 //! - [`StoreJournal`]: the controller's call journal — a CDR opened when a call is
 //!   admitted, finished with its timeline when it ends;
 //! - [`load_routes`] / [`keep_routes_fresh`]: the controller's route table from the
-//!   stored routes, fallbacks and prompts, rebuilt when they change.
+//!   stored routes, fallbacks and prompts, rebuilt when they change;
+//! - [`dialer`]: the auto-callback dialer working the tenants' missed-call lists through
+//!   the controller's queues.
 #![cfg_attr(test, allow(clippy::unwrap_used))] // tests may unwrap
 
 mod cdr;
+pub mod dialer;
 mod fallback;
 mod journal;
 mod prompts;

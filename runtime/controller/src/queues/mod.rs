@@ -11,11 +11,13 @@
 //! (`announcement`). A caller who presses the callback key is filed on the tenant's
 //! callback list and keeps their place as a callback task; when an agent frees up, the
 //! queue rings the agent and, once answered, dials the customer and connects them
-//! (`callback`).
+//! (`callback`). The server's dialer hands stored callback tasks to a queue the same
+//! way when one of its agents is free (`offer`).
 
 mod announcement;
 mod callback;
 mod hub;
+mod offer;
 mod task;
 
 use wasmphony_acd::QueueConfig;
@@ -25,6 +27,7 @@ use crate::route::Tenant;
 pub(crate) use announcement::announcement;
 pub(crate) use callback::CallbackTask;
 pub(crate) use hub::{QueueHandle, QueueHub};
+pub use offer::{CallbackJob, CallbackOfferError};
 pub(crate) use task::{CALLER_EVENTS, CallerEvent, QueueCommand};
 
 /// One queue of a tenant, as the route table carries it.

@@ -16,6 +16,7 @@ use wasmphony_acd::{
 
 use super::HostedQueue;
 use super::callback::{CallbackOffer, CallbackTask, run_callback};
+use super::offer::{CallbackOfferError, next_offered_caller};
 use crate::context::ControllerContext;
 use crate::route::Tenant;
 
@@ -44,6 +45,11 @@ pub(crate) enum QueueCommand {
         caller: CallerId,
         task: CallbackTask,
         done: oneshot::Sender<Result<(), QueueError>>,
+    },
+    /// A stored callback task from the dialer: taken only when an agent is free for it.
+    OfferCallback {
+        task: CallbackTask,
+        done: oneshot::Sender<Result<(), CallbackOfferError>>,
     },
     /// `agent` answered the offer of `caller`; they are bridged.
     Answered { caller: CallerId, agent: AgentId },
@@ -182,6 +188,9 @@ impl Shell {
                 }
                 let _ = done.send(result);
             }
+            QueueCommand::OfferCallback { task, done } => {
+                let _ = done.send(self.take_offered(queue, task, at));
+            }
             QueueCommand::Answered { caller, agent } => {
                 self.waiting.remove(&caller);
                 if queue.on_agent_answered(agent, caller, at).is_err() {
@@ -264,6 +273,35 @@ impl Shell {
             // A caller that cannot take more events is stuck; the core's timers move on.
             let _ = events.try_send(event);
         }
+    }
+
+    /// Takes a dialer's task when a logged-in agent is free beyond everyone already
+    /// waiting (live callers and held tasks each get one first), so a task the dialer
+    /// hands over is rung at once rather than parked in memory.
+    fn take_offered(
+        &mut self,
+        queue: &mut Queue,
+        task: CallbackTask,
+        at: Instant,
+    ) -> Result<(), CallbackOfferError> {
+        if self.callbacks.values().any(|held| held.id == task.id) {
+            return Err(CallbackOfferError::AlreadyHeld);
+        }
+        self.sync_presence(queue, at);
+        let free = self
+            .agents
+            .iter()
+            .filter(|(id, _)| matches!(queue.agent_state(*id), Some(AgentState::Available { .. })))
+            .count();
+        if free <= queue.len() {
+            return Err(CallbackOfferError::NoFreeAgent);
+        }
+        let caller = next_offered_caller();
+        queue
+            .add_callback_task(caller, JoinRequest::default(), at)
+            .map_err(|error| CallbackOfferError::Unavailable(error.to_string()))?;
+        self.callbacks.insert(caller, task);
+        Ok(())
     }
 
     /// Rings the agents offered a callback task on a leg of its own.

@@ -26,7 +26,7 @@ use crate::queues::{
 /// The library prompt looped while a caller waits (silence when the tenant has none).
 pub const HOLD_MUSIC_PROMPT: &str = "hold-music";
 /// The `reason` of callback tasks filed by a waiting caller's key press.
-pub(crate) const QUEUE_CALLBACK_REASON: &str = "queue_callback";
+pub const QUEUE_CALLBACK_REASON: &str = "queue_callback";
 /// The tag of a call whose caller left a queue asking to be called back.
 pub(crate) const QUEUE_CALLBACK_TAG: &str = "queue-callback";
 

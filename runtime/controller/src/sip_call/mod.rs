@@ -16,7 +16,7 @@ mod play;
 mod record;
 mod wake;
 
-pub use enqueue::HOLD_MUSIC_PROMPT;
+pub use enqueue::{HOLD_MUSIC_PROMPT, QUEUE_CALLBACK_REASON};
 
 use std::collections::VecDeque;
 use std::sync::Arc;

@@ -9,6 +9,7 @@ use std::time::Duration;
 use wasmphony_controller::{Controller, ControllerConfig};
 use wasmphony_media::net::PortAllocator;
 use wasmphony_sip::endpoint::{Endpoint, EndpointConfig, TransportKind};
+use wasmphony_telephony::dialer::{Dialer, run_dialer};
 use wasmphony_telephony::{StoreJournal, base_library, keep_routes_fresh, load_routes};
 
 use super::Server;
@@ -107,6 +108,9 @@ impl Telephony {
             base,
             loaded.source,
         ));
+        // The auto-callback dialer: hands the tenants' due callback tasks to their queues.
+        let dialer = Dialer::new(server.store.clone(), controller.clone());
+        tokio::spawn(run_dialer(dialer));
         Ok(Telephony {
             controller,
             sip_addrs,

@@ -2,14 +2,14 @@
 
 use wasmphony_engine::CallbackAttempt;
 use wasmphony_engine::api::{CallError, CallbackRequest, OriginateRequest};
-use wasmphony_store::{CallbackOutcome, CallbackTaskId, MissedCall, StoreError};
+use wasmphony_store::{CallbackTaskId, MissedCall, StoreError};
+
+use wasmphony_controller::QUEUE_CALLBACK_REASON;
 
 use super::StoreServices;
 use super::fields::to_ms;
 use super::ids::parse_id;
-
-/// Who claims a task when a queue's callback offer reaches an agent.
-const QUEUE_CLAIMER: &str = "queue";
+use crate::dialer::{outcome_after, queue_claimer};
 
 impl StoreServices {
     /// The `dialed` of a callback task filed by services that were not given the call's
@@ -25,8 +25,12 @@ impl StoreServices {
     /// for the same customer and dialled number absorbs it (its id is returned, and it
     /// keeps the earlier due time), so a scenario that asks twice makes one callback.
     ///
-    /// The request's `queue` is not kept: the store's callback tasks have no queue (the
-    /// dialer picks the agents). It is logged at debug level.
+    /// The request's `queue` is kept on the task: the dialer calls back through it.
+    ///
+    /// A queue's "press 1" request (reason [`QUEUE_CALLBACK_REASON`]) is claimed for the
+    /// queue at once, since the queue keeps that caller's place in memory and calls back
+    /// itself: the dialer must not take it too. When the customer's task is already being
+    /// worked (claimed by the dialer), the request is refused and the caller waits on.
     pub(super) async fn file_callback(
         &self,
         request: CallbackRequest,
@@ -36,29 +40,34 @@ impl StoreServices {
             Some(at) => to_ms(at)?,
             None => now,
         };
-        if let Some(queue) = &request.queue {
-            tracing::debug!(tenant = %self.tenant, queue, "callback queue is not stored");
-        }
         let missed = MissedCall {
             number: request.number,
             dialed: self
                 .dialed
                 .clone()
                 .unwrap_or_else(|| Self::DEFAULT_CALLBACK_DIALED.to_owned()),
-            reason: request.reason,
+            reason: request.reason.clone(),
             call: None,
             due,
+            queue: request.queue,
         };
         let task = self
             .store
             .add_missed_call(self.tenant, &missed, now)
             .await
             .map_err(self.fail("schedule callback"))?;
+        if missed_reason_is_held(&missed.reason) {
+            self.store
+                .claim_callback(self.tenant, task.id, &queue_claimer(&self.store), now)
+                .await
+                .map_err(self.fail("hold callback for the queue"))?;
+        }
         Ok(task.id.to_string())
     }
 
     /// Records one attempt at a task a queue offered to an agent: done when the customer
-    /// was reached, due again at once when not (the dialer's retry limits apply).
+    /// was reached; when not, due again after the dialer's pause, or failed after its
+    /// attempt limit ([`outcome_after`]).
     pub(super) async fn record_callback_attempt(
         &self,
         task_id: &str,
@@ -68,15 +77,22 @@ impl StoreServices {
             .map(CallbackTaskId)
             .ok_or_else(|| CallError::NotFound(format!("callback task {task_id}")))?;
         let now = self.now();
-        match self.store.claim_callback(self.tenant, id, QUEUE_CLAIMER, now).await {
-            // Already in progress (the queue claimed it, or a dialer did): record anyway.
-            Ok(_) | Err(StoreError::Conflict(_)) => {}
+        let claimer = queue_claimer(&self.store);
+        let task = match self
+            .store
+            .claim_callback(self.tenant, id, &claimer, now)
+            .await
+        {
+            Ok(task) => task,
+            // Already in progress (held for the queue, or the dialer's): record anyway.
+            Err(StoreError::Conflict(_)) => self
+                .store
+                .callback_task(self.tenant, id)
+                .await
+                .map_err(self.fail("read callback"))?,
             Err(error) => return Err(self.fail("claim callback")(error)),
-        }
-        let outcome = match attempt {
-            CallbackAttempt::Reached => CallbackOutcome::Done,
-            CallbackAttempt::NotReached => CallbackOutcome::Retry { due: now },
         };
+        let outcome = outcome_after(task.attempts, attempt, now);
         self.store
             .finish_callback(self.tenant, id, outcome, None, now)
             .await
@@ -90,4 +106,9 @@ impl StoreServices {
         tracing::info!(tenant = %self.tenant, to = %request.to, "originate refused: no outbound dialer");
         Err(CallError::Rejected(Self::ORIGINATE_UNAVAILABLE.to_owned()))
     }
+}
+
+/// Whether a task filed with this reason is held in a queue's memory.
+fn missed_reason_is_held(reason: &str) -> bool {
+    reason == QUEUE_CALLBACK_REASON
 }
