@@ -3,7 +3,9 @@
 //! virtual clock: every round is given its `now`.
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
-use std::future::Future;
+#[macro_use]
+mod common;
+
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -20,55 +22,6 @@ use wasmphony_telephony::dialer::{
     CallbackQueues, Dialer, MAX_ATTEMPTS, RETRY_PAUSE, TickReport, queue_claimer,
 };
 
-macro_rules! backend_test {
-    ($name:ident, $body:expr) => {
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::on_sqlite($body).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::on_postgres($body).await;
-            }
-        }
-    };
-}
-
-async fn on_sqlite<F, Fut>(body: F)
-where
-    F: FnOnce(Store) -> Fut + Send + 'static,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("store.db").display());
-    with_store(url, body).await;
-}
-
-async fn on_postgres<F, Fut>(body: F)
-where
-    F: FnOnce(Store) -> Fut + Send + 'static,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    wasmphony_testkit::postgres::on_postgres_url(|url| with_store(url, body)).await;
-}
-
-async fn with_store<F, Fut>(url: String, body: F)
-where
-    F: FnOnce(Store) -> Fut + Send + 'static,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    let store = Store::connect(&url).await.unwrap();
-    let outcome = tokio::spawn(body(store.clone())).await;
-    store.close().await;
-    if let Err(error) = outcome {
-        std::panic::resume_unwind(error.into_panic());
-    }
-}
 
 /// Monday 2024-01-01 00:00 UTC.
 const MONDAY: i64 = 1_704_067_200_000;
