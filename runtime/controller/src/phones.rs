@@ -139,6 +139,17 @@ impl Phones {
         self.books.read().get(tenant).cloned()
     }
 
+    /// A digest verifier for `tenant`'s realm with its own random nonce key.
+    fn verifier(
+        &self,
+        tenant: &str,
+        mode: AuthMode,
+        now: Instant,
+    ) -> Result<DigestServer, RegisterRefusal> {
+        DigestServer::with_random_secret(tenant, self.algorithms.clone(), mode, now)
+            .map_err(|_| RegisterRefusal::NoEntropy)
+    }
+
     /// The answer to a REGISTER for `tenant`'s domain.
     pub(crate) fn register(
         &self,
@@ -153,13 +164,7 @@ impl Phones {
         let service = match registrars.entry(tenant.to_string()) {
             Entry::Occupied(known) => known.into_mut(),
             Entry::Vacant(first) => {
-                let auth = DigestServer::with_random_secret(
-                    tenant,
-                    self.algorithms.clone(),
-                    AuthMode::Www,
-                    now,
-                )
-                .map_err(|_| RegisterRefusal::NoEntropy)?;
+                let auth = self.verifier(tenant, AuthMode::Www, now)?;
                 first.insert(RegistrarService::new(
                     Registrar::new(RegistrarConfig::default()),
                     auth,
@@ -183,17 +188,10 @@ impl Phones {
         let mut verifiers = self.invite_auth.lock();
         let verifier = match verifiers.entry(tenant.to_string()) {
             Entry::Occupied(known) => known.into_mut(),
-            Entry::Vacant(first) => {
-                match DigestServer::with_random_secret(
-                    tenant,
-                    self.algorithms.clone(),
-                    AuthMode::Proxy,
-                    now,
-                ) {
-                    Ok(server) => first.insert(server),
-                    Err(_) => return InviteAuth::Refused(RegisterRefusal::NoEntropy),
-                }
-            }
+            Entry::Vacant(first) => match self.verifier(tenant, AuthMode::Proxy, now) {
+                Ok(server) => first.insert(server),
+                Err(refusal) => return InviteAuth::Refused(refusal),
+            },
         };
         match verifier.verify(request, book.as_ref(), now) {
             AuthOutcome::Authenticated { username } => match book.extension_of(&username) {

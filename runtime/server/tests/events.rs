@@ -7,7 +7,7 @@ mod support;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use support::{ADMIN_KEY, Server, run_sipp};
+use support::{ADMIN_KEY, Server, one_short_call};
 use tokio_tungstenite::tungstenite::Message;
 
 #[test]
@@ -45,27 +45,7 @@ fn a_screen_sees_a_real_call_ring_with_the_card_answer_and_end() {
         (open(demo_key).await, open(other_key).await)
     });
 
-    let run = run_sipp(
-        &server.sip,
-        "35924001000",
-        "uac_logged.xml",
-        dir.path(),
-        &[
-            "-key",
-            "rtp_sink",
-            "9",
-            "-d",
-            "500",
-            "-m",
-            "1",
-            "-timeout",
-            "30s",
-            "-timeout_error",
-        ],
-        Duration::from_secs(40),
-    );
-    assert_eq!(run.code, Some(0), "{}", run.output);
-    let call_id = run.completed.first().expect("one call").clone();
+    let call_id = one_short_call(&server, dir.path());
 
     runtime.block_on(async {
         let mut seen = Vec::new();

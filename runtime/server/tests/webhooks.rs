@@ -12,7 +12,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use support::{Server, run_sipp};
+use support::{Server, one_short_call};
 use tokio::sync::mpsc;
 
 const SECRET: &str = "e2e-webhook-secret-0123";
@@ -76,27 +76,7 @@ fn a_real_call_is_posted_to_a_webhook_configured_through_the_api() {
         .as_i64()
         .expect("an id");
 
-    let run = run_sipp(
-        &server.sip,
-        "35924001000",
-        "uac_logged.xml",
-        dir.path(),
-        &[
-            "-key",
-            "rtp_sink",
-            "9",
-            "-d",
-            "500",
-            "-m",
-            "1",
-            "-timeout",
-            "30s",
-            "-timeout_error",
-        ],
-        Duration::from_secs(40),
-    );
-    assert_eq!(run.code, Some(0), "{}", run.output);
-    let call_id = run.completed.first().expect("one call").clone();
+    let call_id = one_short_call(&server, dir.path());
 
     let posts: Vec<(HeaderMap, Bytes)> = runtime.block_on(async {
         let mut posts = Vec::new();

@@ -47,7 +47,7 @@ impl Follower {
         context: Arc<ControllerContext>,
         transaction: ClientTransaction,
         invite: Request,
-        request: &DialRequest,
+        request: &mut DialRequest,
         caller_id: &str,
         index: usize,
         events: LegEvents,
@@ -58,17 +58,8 @@ impl Follower {
             invite,
             digest: digest_for(request),
             challenges: 0,
-            failover: request
-                .failover
-                .iter()
-                .map(|hop| DialRequest {
-                    uri: hop.uri.clone(),
-                    target: hop.target,
-                    label: hop.label.clone(),
-                    trunk: hop.trunk.clone(),
-                    failover: Vec::new(),
-                })
-                .collect(),
+            // The failover trunks are the follower's alone: the ring group never reads them.
+            failover: std::mem::take(&mut request.failover).into(),
             caller_id: caller_id.to_string(),
             heard: false,
             sent_at: Instant::now(),

@@ -158,7 +158,7 @@ pub(crate) struct AnsweredLeg {
 pub(crate) async fn place(
     context: &Arc<ControllerContext>,
     prompts: &PromptLibrary,
-    request: DialRequest,
+    mut request: DialRequest,
     caller_id: &str,
     caller_codec: Codec,
     index: usize,
@@ -189,7 +189,7 @@ pub(crate) async fn place(
         context.clone(),
         transaction,
         invite.clone(),
-        &request,
+        &mut request,
         caller_id,
         index,
         events,

@@ -276,6 +276,32 @@ pub fn run_sipp(
     }
 }
 
+/// One sipp call of half a second to the demo's ivr-menu number (its media discarded),
+/// asserted complete; its Call-ID.
+pub fn one_short_call(server: &Server, dir: &Path) -> String {
+    let run = run_sipp(
+        &server.sip,
+        "35924001000",
+        "uac_logged.xml",
+        dir,
+        &[
+            "-key",
+            "rtp_sink",
+            "9",
+            "-d",
+            "500",
+            "-m",
+            "1",
+            "-timeout",
+            "30s",
+            "-timeout_error",
+        ],
+        Duration::from_secs(40),
+    );
+    assert_eq!(run.code, Some(0), "{}", run.output);
+    run.completed.first().expect("one call").clone()
+}
+
 /// A child process killed when the test ends, however it ends.
 pub struct KillOnDrop(pub Child);
 
