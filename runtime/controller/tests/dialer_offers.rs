@@ -10,9 +10,10 @@ mod support;
 
 use std::time::Duration;
 
-use queue_support::{QUEUE, register_agent, start, uas_args};
+use queue_support::{
+    QUEUE, assert_no_second_call, register_agent, start, uas_args, wait_for_attempts,
+};
 use support::{TENANT, free_udp_port, run_sipp, sipp_available};
-use tokio::net::UdpSocket;
 use wasmphony_acd::QueueConfig;
 use wasmphony_controller::{CallbackJob, CallbackOfferError};
 use wasmphony_engine::CallbackAttempt;
@@ -21,10 +22,6 @@ use wasmphony_engine::CallbackAttempt;
 const CUSTOMER: &str = "0888123456";
 /// The tenant number the customer is called from.
 const OFFICE: &str = "+35924001000";
-/// Longest wait for the queue to record the attempt after the calls ended.
-const ATTEMPT_WAIT: Duration = Duration::from_secs(5);
-/// How long the gateway is watched for a second call to the same customer.
-const QUIET_WATCH: Duration = Duration::from_secs(4);
 
 fn job(task_id: &str) -> CallbackJob {
     CallbackJob {
@@ -95,32 +92,4 @@ async fn a_stored_task_is_called_back_once_through_a_free_agent() {
     );
     assert_no_second_call(customer_port).await;
     assert_eq!(harness.services.attempts.lock().len(), 1);
-}
-
-/// The attempts recorded, once there are `count` of them (bounded wait).
-async fn wait_for_attempts(
-    harness: &queue_support::QueueHarness,
-    count: usize,
-) -> Vec<(String, CallbackAttempt)> {
-    let until = tokio::time::Instant::now() + ATTEMPT_WAIT;
-    loop {
-        let attempts = harness.services.attempts.lock().clone();
-        if attempts.len() >= count || tokio::time::Instant::now() >= until {
-            return attempts;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// Nothing calls the customer's number again.
-async fn assert_no_second_call(port: u16) {
-    let socket = UdpSocket::bind(("127.0.0.1", port)).await.unwrap();
-    let mut buffer = vec![0u8; 4096];
-    let received = tokio::time::timeout(QUIET_WATCH, socket.recv_from(&mut buffer)).await;
-    if let Ok(Ok((len, from))) = received {
-        panic!(
-            "the customer was called again from {from}: {}",
-            String::from_utf8_lossy(&buffer[..len])
-        );
-    }
 }

@@ -9,19 +9,15 @@ mod support;
 
 use std::time::Duration;
 
-use queue_support::{QUEUE, register_agent, start, uas_args};
+use queue_support::{
+    QUEUE, assert_no_second_call, register_agent, start, uas_args, wait_for_attempts,
+};
 use support::{dtmf_pcap, free_udp_port, run_sipp, sipp_available, uac_args};
-use tokio::net::UdpSocket;
 use wasmphony_acd::QueueConfig;
 use wasmphony_engine::CallbackAttempt;
 
 /// The caller's number in `uac_queue_callback.xml`.
 const CUSTOMER: &str = "0888123456";
-/// Longest wait for the queue to record the callback attempt after the calls ended.
-const ATTEMPT_WAIT: Duration = Duration::from_secs(5);
-/// How long the gateway is watched for a second call to the same customer: longer
-/// than the queue's presence refresh and its ring timeout floor.
-const QUIET_WATCH: Duration = Duration::from_secs(4);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_caller_who_presses_1_is_called_back_through_an_agent() {
@@ -121,32 +117,4 @@ async fn caller_asks_for_a_callback(harness: &mut queue_support::QueueHarness) {
         filed[0].at_unix, None,
         "called back as soon as an agent is free"
     );
-}
-
-/// The attempts recorded, once there are `count` of them (bounded wait).
-async fn wait_for_attempts(
-    harness: &queue_support::QueueHarness,
-    count: usize,
-) -> Vec<(String, CallbackAttempt)> {
-    let until = tokio::time::Instant::now() + ATTEMPT_WAIT;
-    loop {
-        let attempts = harness.services.attempts.lock().clone();
-        if attempts.len() >= count || tokio::time::Instant::now() >= until {
-            return attempts;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// Nothing calls the customer's number again.
-async fn assert_no_second_call(port: u16) {
-    let socket = UdpSocket::bind(("127.0.0.1", port)).await.unwrap();
-    let mut buffer = vec![0u8; 4096];
-    let received = tokio::time::timeout(QUIET_WATCH, socket.recv_from(&mut buffer)).await;
-    if let Ok(Ok((len, from))) = received {
-        panic!(
-            "the customer was called again from {from}: {}",
-            String::from_utf8_lossy(&buffer[..len])
-        );
-    }
 }

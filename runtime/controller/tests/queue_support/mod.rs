@@ -227,3 +227,39 @@ impl QueueHarness {
             .unwrap()
     }
 }
+
+/// Longest wait for the queue to record a callback attempt after the calls ended.
+pub const ATTEMPT_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+/// How long the gateway is watched for a second call to the same customer: longer
+/// than the queue's presence refresh and its ring timeout floor.
+pub const QUIET_WATCH: std::time::Duration = std::time::Duration::from_secs(4);
+
+/// The attempts recorded, once there are `count` of them (bounded wait).
+pub async fn wait_for_attempts(
+    harness: &QueueHarness,
+    count: usize,
+) -> Vec<(String, wasmphony_engine::CallbackAttempt)> {
+    let until = tokio::time::Instant::now() + ATTEMPT_WAIT;
+    loop {
+        let attempts = harness.services.attempts.lock().clone();
+        if attempts.len() >= count || tokio::time::Instant::now() >= until {
+            return attempts;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// Nothing calls the customer's number again.
+pub async fn assert_no_second_call(port: u16) {
+    let socket = tokio::net::UdpSocket::bind(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let mut buffer = vec![0u8; 4096];
+    let received = tokio::time::timeout(QUIET_WATCH, socket.recv_from(&mut buffer)).await;
+    if let Ok(Ok((len, from))) = received {
+        panic!(
+            "the customer was called again from {from}: {}",
+            String::from_utf8_lossy(&buffer[..len])
+        );
+    }
+}
