@@ -24,9 +24,24 @@ impl Store {
     pub async fn open_call(&self, tenant: TenantId, call: &NewCall) -> Result<Call> {
         call.validate()?;
         let country = self.tenant_country(tenant).await?;
-        let customer = normalise_number(call.customer_raw(), &country);
-        let dialed = normalise_number(&call.dialed, &country);
         let mut tx = self.begin_write().await?;
+        let opened = self.open_call_in(&mut tx, tenant, call, &country).await?;
+        tx.commit().await?;
+        Ok(opened)
+    }
+
+    /// [`Store::open_call`]'s writes inside `tx`; `country` is the tenant's, read before the
+    /// transaction so it holds the write lock no longer than its writes take. `call` is
+    /// validated by the caller.
+    pub(crate) async fn open_call_in(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        tenant: TenantId,
+        call: &NewCall,
+        country: &str,
+    ) -> Result<Call> {
+        let customer = normalise_number(call.customer_raw(), country);
+        let dialed = normalise_number(&call.dialed, country);
         let row = sqlx::query(&format!(
             "INSERT INTO calls (id, tenant_id, status, node, direction, from_number, to_number, dialed, \
              customer_number, source, start_ms, scenario, component_hash) \
@@ -44,7 +59,7 @@ impl Store {
         .bind(call.scenario.as_deref())
         .bind(call.component_hash.as_deref())
         .bind(self.node())
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await
         .map_err(conflict_as("call"))?;
         if is_customer_number(&customer) {
@@ -55,10 +70,9 @@ impl Store {
             .bind(tenant.0)
             .bind(&customer)
             .bind(call.start.0)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         }
-        tx.commit().await?;
         call_from_row(&row)
     }
 
@@ -82,12 +96,37 @@ impl Store {
         end: &CallEnd,
         events: &[CallEvent],
     ) -> Result<Call> {
+        let mut tx = self.begin_write().await?;
+        match self.finish_call_in(&mut tx, tenant, id, end, events).await? {
+            Some(call) => {
+                tx.commit().await?;
+                Ok(call)
+            }
+            None => {
+                drop(tx);
+                Err(match self.call(tenant, id).await {
+                    Ok(_) => StoreError::Conflict("finished call"),
+                    Err(error) => error,
+                })
+            }
+        }
+    }
+
+    /// [`Store::finish_call`]'s writes inside `tx`: `None` when the tenant has no such call
+    /// live (unknown, or finished already), with nothing written.
+    pub(crate) async fn finish_call_in(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        tenant: TenantId,
+        id: &CallId,
+        end: &CallEnd,
+        events: &[CallEvent],
+    ) -> Result<Option<Call>> {
         let tags = end.validated_tags()?;
         validate_events(events)?;
         let talk_ms = end
             .answer
             .map_or(0, |answer| end.end.0.saturating_sub(answer.0).max(0));
-        let mut tx = self.begin_write().await?;
         let row = sqlx::query(&format!(
             "UPDATE calls SET status = 'completed', answer_ms = $3, end_ms = $4, \
              duration_ms = CASE WHEN $4 > start_ms THEN $4 - start_ms ELSE 0 END, \
@@ -105,14 +144,10 @@ impl Store {
         .bind(end.queue.as_deref())
         .bind(end.agent.map(|agent| agent.0))
         .bind(end.recording.as_ref().map(|recording| recording.0.as_str()))
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut **tx)
         .await?;
         let Some(row) = row else {
-            drop(tx);
-            return Err(match self.call(tenant, id).await {
-                Ok(_) => StoreError::Conflict("finished call"),
-                Err(error) => error,
-            });
+            return Ok(None);
         };
         let mut call = call_from_row(&row)?;
         for tag in &tags {
@@ -123,7 +158,7 @@ impl Store {
             .bind(tenant.0)
             .bind(*tag)
             .bind(call.start.0)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         }
         for event in events {
@@ -136,19 +171,19 @@ impl Store {
             .bind(event.at.0)
             .bind(&event.kind)
             .bind(to_json(&event.detail)?)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await
             .map_err(conflict_as("call event with this seq"))?;
         }
         if is_customer_number(&call.customer_number) {
             let asked_back = tags.iter().any(|tag| KEEPS_CALLBACKS_OPEN.contains(tag));
             if end.disposition == Disposition::Answered && !asked_back {
-                close_open_tasks_for(&mut tx, tenant, &call.customer_number, id, call.start, end.end)
+                close_open_tasks_for(tx, tenant, &call.customer_number, id, call.start, end.end)
                     .await?;
             } else if call.direction == Direction::Inbound && end.disposition.is_missed() {
                 let reason = end.disposition.as_str();
                 upsert_missed(
-                    &mut tx,
+                    tx,
                     tenant,
                     &call.customer_number,
                     &call.dialed,
@@ -159,9 +194,8 @@ impl Store {
                 .await?;
             }
         }
-        tx.commit().await?;
         call.tags = tags.into_iter().map(str::to_owned).collect();
-        Ok(call)
+        Ok(Some(call))
     }
 
     /// Closes every call of this handle's node ([`Store::for_node`]) still live, that is

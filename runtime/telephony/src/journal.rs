@@ -15,7 +15,7 @@ use async_trait::async_trait;
 use tokio::sync::{mpsc, oneshot};
 use wasmphony_controller::{CallJournal, CallRecord, CallStart};
 use wasmphony_events::{EventBus, LiveEvent, unix_ms};
-use wasmphony_store::{Backend, Store, StoreError};
+use wasmphony_store::{Backend, Call, JournalWrite, MAX_JOURNAL_BATCH, Store, StoreError};
 
 use crate::cdr;
 use crate::tenant_ids::TenantIds;
@@ -160,11 +160,52 @@ struct Writer {
 
 impl Writer {
     async fn run(self, mut jobs: mpsc::Receiver<Job>) {
-        while let Some(job) = jobs.recv().await {
+        let mut batch = Vec::with_capacity(MAX_JOURNAL_BATCH);
+        // Group commit: whatever queued while the last batch committed goes in the next.
+        while jobs.recv_many(&mut batch, MAX_JOURNAL_BATCH).await > 0 {
+            self.write_batch(std::mem::take(&mut batch)).await;
+        }
+    }
+
+    /// Writes the batch's CDRs in one transaction, then does what each job announces, in
+    /// queue order (events, commit replies), so nothing is announced before it is on record.
+    async fn write_batch(&self, batch: Vec<Job>) {
+        // The stored calls, in job order, when the batch committed.
+        let mut stored = match self.write_together(&batch).await {
+            Ok(calls) => Some(calls.into_iter()),
+            Err(error) => {
+                // One bad write must not take the others with it: retried one by one below.
+                tracing::debug!(
+                    "journal batch of {} retried write by write: {error}",
+                    batch.len()
+                );
+                None
+            }
+        };
+        for job in batch {
+            let writes = matches!(job, Job::Open(_) | Job::Finish(..));
+            let committed = stored.as_mut().filter(|_| writes).and_then(Iterator::next);
             let (call_id, written) = match job {
-                Job::Open(call) => (call.call_id.clone(), self.open(&call).await),
+                Job::Open(call) => {
+                    let written = match committed {
+                        Some(opened) => {
+                            self.stats.opened.fetch_add(1, Ordering::Relaxed);
+                            self.announce_ringing(&call, &opened).await;
+                            Ok(())
+                        }
+                        None => self.open(&call).await,
+                    };
+                    (call.call_id, written)
+                }
                 Job::Finish(record, done) => {
-                    let written = self.finish(&record).await;
+                    let written = match committed {
+                        Some(_) => {
+                            self.stats.finished.fetch_add(1, Ordering::Relaxed);
+                            self.announce_ended(&record);
+                            Ok(())
+                        }
+                        None => self.finish(&record).await,
+                    };
                     let _ = done.send(());
                     (record.call_id, written)
                 }
@@ -184,14 +225,70 @@ impl Writer {
         }
     }
 
+    /// Every CDR opening and finish of `batch` in one transaction; the calls as stored, in
+    /// the order of their jobs.
+    async fn write_together(&self, batch: &[Job]) -> Result<Vec<Call>, StoreError> {
+        let mut opens = Vec::new();
+        let mut finishes = Vec::new();
+        for job in batch {
+            match job {
+                Job::Open(call) => {
+                    let tenant = self.tenants.id(&call.tenant).await?;
+                    opens.push((tenant, cdr::new_call(call)));
+                }
+                Job::Finish(record, _) => {
+                    let tenant = self.tenants.id(&record.tenant).await?;
+                    let id = wasmphony_store::CallId(record.call_id.clone());
+                    finishes.push((tenant, id, cdr::call_end(record), cdr::events(record)));
+                }
+                Job::Answered { .. } | Job::Flush(_) => {}
+            }
+        }
+        if opens.is_empty() && finishes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (mut opened, mut finished) = (opens.iter(), finishes.iter());
+        let mut writes = Vec::with_capacity(opens.len() + finishes.len());
+        for job in batch {
+            match job {
+                Job::Open(_) => {
+                    if let Some((tenant, call)) = opened.next() {
+                        writes.push(JournalWrite::Open {
+                            tenant: *tenant,
+                            call,
+                        });
+                    }
+                }
+                Job::Finish(..) => {
+                    if let Some((tenant, id, end, events)) = finished.next() {
+                        writes.push(JournalWrite::Finish {
+                            tenant: *tenant,
+                            id,
+                            end,
+                            events,
+                        });
+                    }
+                }
+                Job::Answered { .. } | Job::Flush(_) => {}
+            }
+        }
+        self.store.write_journal(&writes).await
+    }
+
     async fn open(&self, call: &CallStart) -> Result<(), StoreError> {
         let tenant = self.tenants.id(&call.tenant).await?;
         let opened = self.store.open_call(tenant, &cdr::new_call(call)).await?;
         self.stats.opened.fetch_add(1, Ordering::Relaxed);
-        // The card exists now (opening the call creates it for a new caller).
+        self.announce_ringing(call, &opened).await;
+        Ok(())
+    }
+
+    /// The ringing event of a call whose CDR (`opened`) is on record, with the caller's
+    /// card (which exists now: opening the call creates it for a new caller).
+    async fn announce_ringing(&self, call: &CallStart, opened: &Call) {
         let contact = match self
             .store
-            .find_contact(tenant, &opened.customer_number)
+            .find_contact(opened.tenant_id, &opened.customer_number)
             .await
         {
             Ok(contact) => contact.and_then(|card| serde_json::to_value(card).ok()),
@@ -204,13 +301,12 @@ impl Writer {
             call_id: call.call_id.clone(),
             from: call.from.clone(),
             to: call.to.clone(),
-            dialed: opened.dialed,
+            dialed: opened.dialed.clone(),
             scenario: call.scenario.clone(),
             contact,
             at_ms: unix_ms(call.started_at),
         };
         self.events.publish(&call.tenant, event);
-        Ok(())
     }
 
     async fn finish(&self, record: &CallRecord) -> Result<(), StoreError> {
@@ -231,6 +327,13 @@ impl Writer {
             }
         }
         self.stats.finished.fetch_add(1, Ordering::Relaxed);
+        self.announce_ended(record);
+        Ok(())
+    }
+
+    /// The ended event of a call whose CDR is committed.
+    fn announce_ended(&self, record: &CallRecord) {
+        let end = cdr::call_end(record);
         let duration = record
             .ended_at
             .duration_since(record.started_at)
@@ -246,6 +349,5 @@ impl Writer {
             at_ms: unix_ms(record.ended_at),
         };
         self.events.publish(&record.tenant, event);
-        Ok(())
     }
 }
