@@ -39,23 +39,34 @@ pub(super) async fn run(
         }
     };
     let mut buf = [0u8; MAX_DATAGRAM];
+    // One timer for the leg's life, moved only when the next frame is due: a packet or a
+    // command between two ticks leaves it registered as it is.
+    let mut deadline = leg.clock.next_deadline();
+    let tick = tokio::time::sleep_until(deadline.into());
+    tokio::pin!(tick);
     loop {
-        let deadline = tokio::time::Instant::from_std(leg.clock.next_deadline());
+        let due = leg.clock.next_deadline();
+        if due != deadline {
+            deadline = due;
+            tick.as_mut().reset(due.into());
+        }
         tokio::select! {
             command = commands.recv() => match command {
                 Some(command) => leg.on_command(command),
                 None => break,
             },
-            received = leg.session.recv_any(&mut buf) => match received {
-                Ok(Received::Rtp(len)) => leg.on_rtp(&buf[..len]),
-                Ok(Received::Rtcp(packets)) => leg.reporter.on_rtcp(&packets, Instant::now()),
-                Err(e) => {
-                    leg.emit(LegEvent::Failed(e.to_string()));
-                    break;
+            received = std::future::poll_fn(|cx| leg.session.poll_recv_any(cx, &mut buf)) => {
+                match received {
+                    Ok(Received::Rtp(len)) => leg.on_rtp(&buf[..len]),
+                    Ok(Received::Rtcp(packets)) => leg.reporter.on_rtcp(&packets, Instant::now()),
+                    Err(e) => {
+                        leg.emit(LegEvent::Failed(e.to_string()));
+                        break;
+                    }
                 }
-            },
-            Some(packet) = relay_rx.recv() => leg.on_relayed(packet).await,
-            () = tokio::time::sleep_until(deadline) => leg.on_tick().await,
+            }
+            Some(packet) = relay_rx.recv() => leg.on_relayed(packet),
+            () = &mut tick => leg.on_tick(),
         }
     }
     if let Some(recorder) = leg.recorder.take() {
@@ -255,7 +266,7 @@ impl LegTask {
     }
 
     /// A packet the other leg of a bridge received.
-    async fn on_relayed(&mut self, packet: RelayPacket) {
+    fn on_relayed(&mut self, packet: RelayPacket) {
         // Our own prompt or keys take precedence over the other leg's audio.
         if self.player.is_playing() || self.dtmf_out.is_busy() {
             MediaCounters::bump(&self.counters.dropped);
@@ -289,7 +300,7 @@ impl LegTask {
             }
             self.out.clear();
             self.out.extend_from_slice(&datagram);
-            self.send_out(true).await;
+            self.send_out(true);
         } else {
             if self.transcoder.as_ref().is_none_or(|(f, _)| *f != source) {
                 match Transcoder::new(source, self.format) {
@@ -308,17 +319,19 @@ impl LegTask {
 
     /// Sends `self.out`. A packet of our own (not `relayed`) re-anchors the
     /// relay, so the other leg's audio resumes after it in sequence and time.
-    async fn send_out(&mut self, relayed: bool) {
+    fn send_out(&mut self, relayed: bool) {
         if !relayed && let Some((_, relay)) = self.relay.as_mut() {
             // Whatever comes next from the other leg continues after this packet.
             relay.reset_source();
         }
-        if let Err(e) = self.session.send(&self.out).await {
+        // A full send buffer drops the packet (counted by the session); waiting would
+        // only make it late and hold every later tick.
+        if let Err(e) = self.session.try_send(&self.out) {
             self.emit(LegEvent::Failed(e.to_string()));
         }
     }
 
-    async fn on_tick(&mut self) {
+    fn on_tick(&mut self) {
         let now = Instant::now();
         while self.clock.poll_one(now) == 1 {
             let skipped = self.clock.skipped_frames() - self.skipped_seen;
@@ -331,7 +344,7 @@ impl LegTask {
             while let Some(event) = self.dtmf_in.next_event() {
                 self.on_digit(event.digit, DigitSource::Rfc4733);
             }
-            self.send_frame(now).await;
+            self.send_frame(now);
             self.take_in_frame(now);
         }
         if self.sending
@@ -342,7 +355,7 @@ impl LegTask {
                 &mut self.reception,
                 &mut self.out,
             )
-            && let Err(e) = self.session.send_rtcp(&self.out).await
+            && let Err(e) = self.session.try_send_rtcp(&self.out)
         {
             self.emit(LegEvent::Failed(e.to_string()));
         }
@@ -350,7 +363,7 @@ impl LegTask {
 
     /// This tick's outgoing packet: keys, then the player, then the other
     /// leg's audio (relayed as it arrives, or transcoded here), then silence.
-    async fn send_frame(&mut self, now: Instant) {
+    fn send_frame(&mut self, now: Instant) {
         let recording = self.recorder.is_some();
         self.agent_pcm.clear();
         let step = self.format.codec.timestamp_step();
@@ -402,7 +415,7 @@ impl LegTask {
         if let Some(end) = self.player.take_ended() {
             self.emit(LegEvent::PlayEnded(end));
         }
-        self.send_out(false).await;
+        self.send_out(false);
     }
 
     /// This tick's incoming audio, for the in-band detector and the recorder.

@@ -5,4 +5,4 @@ pub mod ports;
 pub mod session;
 
 pub use ports::{BoundPair, PortAllocator, PortError, PortLease};
-pub use session::{Received, RtpSession, SessionError};
+pub use session::{Received, RtpSession, Sent, SessionError};

@@ -7,9 +7,12 @@ use crate::rtp::latch::{Latch, LatchDecision};
 use crate::rtp::packet::{MAX_DATAGRAM, RtpPacket};
 use crate::rtp::rtcp::{RtcpPacket, parse_compound};
 use crate::rtp::stats::MediaCounters;
+use std::io::ErrorKind;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Instant;
+use tokio::io::ReadBuf;
 use tokio::net::UdpSocket;
 
 /// Why a session failed.
@@ -32,11 +35,25 @@ pub enum Received {
     Rtcp(Vec<RtcpPacket>),
 }
 
+/// What became of a datagram handed to [`RtpSession::try_send`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sent {
+    /// The kernel took it.
+    Sent,
+    /// No peer is known yet (nothing to send to).
+    NoPeer,
+    /// The socket's send buffer is full: the packet is dropped and counted. Real-time
+    /// audio is not queued behind a full buffer; it would only arrive late.
+    Dropped,
+}
+
 /// One leg's RTP and RTCP sockets.
 #[derive(Debug)]
 pub struct RtpSession {
     rtp: UdpSocket,
     rtcp: UdpSocket,
+    /// Where RTCP is read into: kept, so a wait costs no zeroed buffer per poll.
+    rtcp_buf: Box<[u8; MAX_DATAGRAM]>,
     latch: Latch,
     counters: Arc<MediaCounters>,
     rtp_port: u16,
@@ -52,6 +69,7 @@ impl RtpSession {
         Ok(Self {
             rtp,
             rtcp,
+            rtcp_buf: Box::new([0u8; MAX_DATAGRAM]),
             latch: Latch::new(),
             counters: Arc::default(),
             rtp_port: pair.lease.rtp_port(),
@@ -101,21 +119,43 @@ impl RtpSession {
         &mut self,
         buf: &mut [u8; MAX_DATAGRAM],
     ) -> Result<Received, SessionError> {
-        let mut rtcp_buf = [0u8; MAX_DATAGRAM];
+        std::future::poll_fn(|cx| self.poll_recv_any(cx, buf)).await
+    }
+
+    /// Polls for the next valid RTP packet (into `buf`) or RTCP compound packet.
+    ///
+    /// The leg task polls this beside its timer and queues on every wake-up. Unlike a
+    /// `recv_from` future, a poll leaves nothing registered to undo when another branch
+    /// wins, so a tick costs no socket bookkeeping. A flood of rejected datagrams cannot
+    /// hold the task: each read spends tokio's cooperative budget, which ends the poll.
+    pub fn poll_recv_any(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &mut [u8; MAX_DATAGRAM],
+    ) -> Poll<Result<Received, SessionError>> {
         loop {
-            tokio::select! {
-                received = self.rtp.recv_from(buf) => {
-                    let (len, source) = received?;
+            let mut read = ReadBuf::new(buf);
+            match self.rtp.poll_recv_from(cx, &mut read) {
+                Poll::Ready(Ok(source)) => {
+                    let len = read.filled().len();
                     if self.accept_rtp(&buf[..len], source) {
-                        return Ok(Received::Rtp(len));
+                        return Poll::Ready(Ok(Received::Rtp(len)));
                     }
+                    continue;
                 }
-                received = self.rtcp.recv_from(&mut rtcp_buf) => {
-                    let (len, source) = received?;
-                    if let Some(packets) = self.accept_rtcp(&rtcp_buf[..len], source) {
-                        return Ok(Received::Rtcp(packets));
-                    }
-                }
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e.into())),
+                Poll::Pending => {}
+            }
+            let mut read = ReadBuf::new(&mut self.rtcp_buf[..]);
+            let source = match self.rtcp.poll_recv_from(cx, &mut read) {
+                Poll::Ready(Ok(source)) => source,
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e.into())),
+                // Both sockets registered their wake-up.
+                Poll::Pending => return Poll::Pending,
+            };
+            let len = read.filled().len();
+            if let Some(packets) = self.accept_rtcp(&self.rtcp_buf[..len], source) {
+                return Poll::Ready(Ok(Received::Rtcp(packets)));
             }
         }
     }
@@ -156,14 +196,46 @@ impl RtpSession {
         Ok(true)
     }
 
+    /// Sends one RTP datagram to the peer without waiting: a full send buffer drops it
+    /// (counted), as a late audio packet is worth nothing. The leg's tick uses this, so
+    /// pacing never waits on a socket.
+    pub fn try_send(&self, datagram: &[u8]) -> Result<Sent, SessionError> {
+        let Some(peer) = self.latch.peer() else {
+            return Ok(Sent::NoPeer);
+        };
+        match self.rtp.try_send_to(datagram, peer) {
+            Ok(_) => {
+                MediaCounters::bump(&self.counters.sent);
+                Ok(Sent::Sent)
+            }
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                MediaCounters::bump(&self.counters.dropped);
+                Ok(Sent::Dropped)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Sends an RTCP compound packet to the peer's RTCP port (RTP + 1).
     pub async fn send_rtcp(&self, datagram: &[u8]) -> Result<bool, SessionError> {
         let Some(peer) = self.latch.peer() else {
             return Ok(false);
         };
-        let rtcp_peer = SocketAddr::new(peer.ip(), peer.port().wrapping_add(1));
-        self.rtcp.send_to(datagram, rtcp_peer).await?;
+        self.rtcp.send_to(datagram, rtcp_peer(peer)).await?;
         Ok(true)
+    }
+
+    /// Sends an RTCP compound packet without waiting; a full buffer drops it (the next
+    /// report carries the same totals).
+    pub fn try_send_rtcp(&self, datagram: &[u8]) -> Result<Sent, SessionError> {
+        let Some(peer) = self.latch.peer() else {
+            return Ok(Sent::NoPeer);
+        };
+        match self.rtcp.try_send_to(datagram, rtcp_peer(peer)) {
+            Ok(_) => Ok(Sent::Sent),
+            Err(e) if e.kind() == ErrorKind::WouldBlock => Ok(Sent::Dropped),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Waits for the next valid RTCP compound packet from the peer's host.
@@ -176,6 +248,11 @@ impl RtpSession {
             }
         }
     }
+}
+
+/// RTCP goes to the port after the peer's RTP port (RFC 3550 §11).
+fn rtcp_peer(rtp: SocketAddr) -> SocketAddr {
+    SocketAddr::new(rtp.ip(), rtp.port().wrapping_add(1))
 }
 
 fn to_tokio(socket: std::net::UdpSocket) -> Result<UdpSocket, std::io::Error> {
