@@ -16,8 +16,8 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
 use parking_lot::Mutex;
 
-pub use histogram::{Histogram, LATENCY_BUCKETS};
 use histogram::HistogramCells;
+pub use histogram::{Histogram, LATENCY_BUCKETS};
 pub use scrape::{Collector, Labels, Scrape};
 
 /// Most label combinations one metric keeps; later ones share one `overflow="true"` series,
@@ -331,7 +331,9 @@ mod tests {
     fn a_name_keeps_its_first_kind() {
         let metrics = Metrics::new();
         metrics.counter("z", "Z.", &[]).inc();
-        metrics.histogram("z", "Z.", LATENCY_BUCKETS, &[]).observe(1.0);
+        metrics
+            .histogram("z", "Z.", LATENCY_BUCKETS, &[])
+            .observe(1.0);
         metrics.gauge("z", "Z.", &[]).set(5);
         let mut out = String::new();
         metrics.render_into(&mut out);

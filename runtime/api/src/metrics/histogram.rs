@@ -9,8 +9,8 @@ use std::time::Duration;
 /// Upper bounds (seconds) for latencies from a millisecond to ten seconds: instantiating
 /// a pooled component takes well under a millisecond, a cold one tens of milliseconds.
 pub const LATENCY_BUCKETS: &[f64] = &[
-    0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
-    2.5, 5.0, 10.0,
+    0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+    5.0, 10.0,
 ];
 
 /// A histogram's shared cells: one count per bucket (not cumulative; the `+Inf` bucket
@@ -141,7 +141,9 @@ mod tests {
         let histogram = Histogram::detached(BOUNDS);
         histogram.observe_duration(Duration::from_millis(200));
         let mut out = String::new();
-        histogram.0.render(&mut out, "x_seconds", "{world=\"call\"}");
+        histogram
+            .0
+            .render(&mut out, "x_seconds", "{world=\"call\"}");
         assert!(
             out.starts_with("x_seconds_bucket{world=\"call\",le=\"0.1\"} 0\n"),
             "{out}"
@@ -150,7 +152,10 @@ mod tests {
             out.contains("x_seconds_bucket{world=\"call\",le=\"0.5\"} 1\n"),
             "{out}"
         );
-        assert!(out.ends_with("x_seconds_count{world=\"call\"} 1\n"), "{out}");
+        assert!(
+            out.ends_with("x_seconds_count{world=\"call\"} 1\n"),
+            "{out}"
+        );
     }
 
     #[test]
@@ -166,6 +171,10 @@ mod tests {
             }
         });
         assert_eq!(histogram.count(), 4000);
-        assert!((histogram.sum() - 1000.0).abs() < 1e-6, "{}", histogram.sum());
+        assert!(
+            (histogram.sum() - 1000.0).abs() < 1e-6,
+            "{}",
+            histogram.sum()
+        );
     }
 }

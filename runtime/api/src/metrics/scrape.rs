@@ -95,11 +95,15 @@ mod tests {
         let names: Vec<String> = (0..MAX_SERIES_PER_METRIC + 3)
             .map(|i| i.to_string())
             .collect();
-        let labels: Vec<[(&str, &str); 1]> = names.iter().map(|n| [("queue", n.as_str())]).collect();
+        let labels: Vec<[(&str, &str); 1]> =
+            names.iter().map(|n| [("queue", n.as_str())]).collect();
         let samples: Vec<(Labels<'_>, i64)> = labels.iter().map(|l| (&l[..], 2)).collect();
         let mut out = String::new();
         Scrape::new(&mut out).gauge("queue_waiting", "Waiting.", &samples);
-        assert!(out.ends_with("queue_waiting{overflow=\"true\"} 6\n"), "{out}");
+        assert!(
+            out.ends_with("queue_waiting{overflow=\"true\"} 6\n"),
+            "{out}"
+        );
         assert_eq!(out.lines().count(), 2 + MAX_SERIES_PER_METRIC + 1);
     }
 }
