@@ -3,6 +3,7 @@
 //! sends to the latched peer.
 
 use super::ports::{PortAllocator, PortError, PortLease};
+use super::totals::LegRegistration;
 use crate::rtp::latch::{Latch, LatchDecision};
 use crate::rtp::packet::{MAX_DATAGRAM, RtpPacket};
 use crate::rtp::rtcp::{RtcpPacket, parse_compound};
@@ -40,6 +41,8 @@ pub struct RtpSession {
     latch: Latch,
     counters: Arc<MediaCounters>,
     rtp_port: u16,
+    /// Folds this session's counters into the allocator's totals when it ends.
+    _registration: LegRegistration,
     _lease: PortLease,
 }
 
@@ -49,11 +52,13 @@ impl RtpSession {
         let pair = allocator.allocate(ip)?;
         let rtp = to_tokio(pair.rtp)?;
         let rtcp = to_tokio(pair.rtcp)?;
+        let counters = Arc::<MediaCounters>::default();
         Ok(Self {
             rtp,
             rtcp,
             latch: Latch::new(),
-            counters: Arc::default(),
+            _registration: allocator.totals().register(Arc::clone(&counters)),
+            counters,
             rtp_port: pair.lease.rtp_port(),
             _lease: pair.lease,
         })
