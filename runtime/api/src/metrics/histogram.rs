@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-/// Upper bounds (seconds) for latencies from a millisecond to ten seconds: instantiating
-/// a pooled component takes well under a millisecond, a cold one tens of milliseconds.
+/// Upper bounds (seconds) for latencies from 100 µs to ten seconds: instantiating a pooled
+/// component takes tens of microseconds to a millisecond, a cold one tens of milliseconds.
 pub const LATENCY_BUCKETS: &[f64] = &[
     0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
     5.0, 10.0,
