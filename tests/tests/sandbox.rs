@@ -133,3 +133,40 @@ async fn the_per_tenant_instance_cap_hands_extra_calls_to_the_fallback() {
     }
     assert_eq!((served, capped), (4, 2), "four slots for six concurrent calls");
 }
+
+/// Counts what the host reports, as the server's metrics do.
+#[derive(Default)]
+struct Recorded {
+    instantiated: std::sync::atomic::AtomicU64,
+    failures: std::sync::Mutex<Vec<&'static str>>,
+}
+
+impl wasmphony_engine::HostObserver for Recorded {
+    fn instantiated(&self, elapsed: Duration) {
+        assert!(elapsed < STOPPED_WITHIN, "instantiation took {elapsed:?}");
+        self.instantiated.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn guest_failed(&self, failure: &wasmphony_engine::ScenarioFailure) {
+        self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(failure.kind());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_observer_hears_every_instantiation_and_each_failure_by_its_reason() {
+    let recorded = std::sync::Arc::new(Recorded::default());
+    let host = wasmphony_engine::ScenarioHost::observed(
+        wasmphony_engine::HostConfig { limits: LIMITS, cache_dir: None, pool_slots: 16 },
+        recorded.clone(),
+    )
+    .unwrap_or_else(|e| panic!("the scenario host must start: {e}"));
+    let guest = compile_test_guest(&host);
+    for (behave, _) in MISBEHAVIOURS {
+        run_test_guest(&host, &guest, behave, Pace::Virtual).await;
+    }
+    let failures = recorded.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+    let kinds: Vec<&str> = MISBEHAVIOURS.iter().map(|(_, kind)| *kind).collect();
+    assert_eq!(failures, kinds);
+    let instantiated = recorded.instantiated.load(std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(instantiated, MISBEHAVIOURS.len() as u64);
+}

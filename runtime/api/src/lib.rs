@@ -43,7 +43,10 @@ pub use error::{ApiError, ApiResult};
 pub use handlers::events::MAX_EVENT_SUBSCRIBERS_PER_TENANT;
 pub use keys::{KEY_PREFIX, NewKey, generate_key, hash_key};
 pub use limits::ApiLimits;
-pub use metrics::{Counter, Gauge, MAX_SERIES_PER_METRIC, Metrics};
+pub use metrics::{
+    Collector, Counter, Gauge, Histogram, LATENCY_BUCKETS, Labels, MAX_SERIES_PER_METRIC, Metrics,
+    Scrape,
+};
 pub use router::{
     API_PREFIX, Access, BodyKind, ENDPOINTS, Endpoint, OPENAPI_JSON, endpoint_method, router,
 };

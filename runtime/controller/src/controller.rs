@@ -16,6 +16,7 @@ use wasmphony_sip::message::{Method, Request, StatusCode};
 
 use crate::call_record::CallRecord;
 use crate::context::{ControllerConfig, ControllerContext};
+use crate::counters::ControllerCounters;
 use crate::journal::{CallJournal, ChannelJournal};
 use std::collections::HashMap;
 
@@ -40,6 +41,8 @@ pub struct Controller {
     dropped_records: Arc<AtomicU64>,
     /// New calls per second admitted ([`ControllerConfig::max_calls_per_second`]).
     pub(crate) call_rate: Option<parking_lot::Mutex<CallRate>>,
+    /// Load refusals and REGISTER authentication failures, for metrics.
+    pub(crate) counters: Arc<ControllerCounters>,
 }
 
 impl Controller {
@@ -98,6 +101,7 @@ impl Controller {
             slots: Arc::new(Semaphore::new(config.max_calls)),
             dropped_records,
             call_rate,
+            counters: Arc::default(),
         });
         controller.set_trunk_plans(plans);
         controller
@@ -126,6 +130,16 @@ impl Controller {
     /// Calls in progress.
     pub fn live_calls(&self) -> usize {
         self.live.len()
+    }
+
+    /// Every defined queue's callers waiting and agents available.
+    pub fn queue_sizes(&self) -> Vec<crate::queues::QueueSize> {
+        self.context.queues.sizes()
+    }
+
+    /// The controller's counters (load refusals, REGISTER authentication failures).
+    pub fn counters(&self) -> Arc<ControllerCounters> {
+        self.counters.clone()
     }
 
     /// Call records dropped because the channel of [`Controller::new`] was full.
@@ -231,6 +245,8 @@ impl Controller {
                 transaction.response(StatusCode::SERVER_INTERNAL_ERROR)
             }
         };
+        self.counters
+            .on_register_answer(transaction.request(), &response);
         let _ = transaction.respond(response).await;
     }
 

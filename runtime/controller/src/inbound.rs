@@ -44,17 +44,18 @@ impl Controller {
                         return;
                     }
                     Err(PhoneRefusal::Refused(refusal)) => {
-                        refuse(&mut invite, refusal).await;
+                        self.refuse(&mut invite, refusal).await;
                         return;
                     }
                 },
                 None => {
-                    refuse(&mut invite, Refusal::UnknownNumber(dialed)).await;
+                    self.refuse(&mut invite, Refusal::UnknownNumber(dialed))
+                        .await;
                     return;
                 }
             },
             Err(refusal) => {
-                refuse(&mut invite, refusal).await;
+                self.refuse(&mut invite, refusal).await;
                 return;
             }
         };
@@ -75,7 +76,7 @@ impl Controller {
             parked_bye,
         }) = self.live.insert(&identity.call_id, &dialog.id.local_tag)
         else {
-            refuse(&mut invite, Refusal::DuplicateCall).await;
+            self.refuse(&mut invite, Refusal::DuplicateCall).await;
             return;
         };
         if let Some(cancelled) = invite.take_cancellation() {
@@ -375,15 +376,19 @@ pub(crate) fn dialed_user(request: &Request) -> Option<String> {
     user_of(&request.uri).or_else(|| user_of(&request.head.to.uri))
 }
 
-async fn refuse(invite: &mut ServerTransaction, refusal: Refusal) {
-    let status = refusal.status();
-    tracing::info!(status = status.as_u16(), reason = %refusal, "INVITE refused");
-    let mut response = invite.response(status);
-    if let Some(seconds) = refusal.retry_after() {
-        response
-            .head
-            .headers
-            .push(HeaderName::RetryAfter, seconds.to_string());
+impl Controller {
+    /// Answers a refused INVITE with its status (and Retry-After when about load).
+    async fn refuse(&self, invite: &mut ServerTransaction, refusal: Refusal) {
+        self.counters.on_refusal(&refusal);
+        let status = refusal.status();
+        tracing::info!(status = status.as_u16(), reason = %refusal, "INVITE refused");
+        let mut response = invite.response(status);
+        if let Some(seconds) = refusal.retry_after() {
+            response
+                .head
+                .headers
+                .push(HeaderName::RetryAfter, seconds.to_string());
+        }
+        let _ = invite.respond(response).await;
     }
-    let _ = invite.respond(response).await;
 }

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Instant;
 
 use parking_lot::Mutex;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -21,6 +22,7 @@ use crate::control::{CallControl, TimerSink};
 use crate::failure::ScenarioFailure;
 use crate::fallback::{Fallback, FallbackOutcome, run_fallback};
 use crate::limits::SandboxLimits;
+use crate::observer::{HostObserver, Unobserved};
 use crate::services::TenantServices;
 use crate::state::{CallState, Party};
 
@@ -73,12 +75,21 @@ pub struct ScenarioHost {
     limits: Arc<SandboxLimits>,
     cache: ArtifactCache,
     tenant_slots: Mutex<HashMap<String, Arc<Semaphore>>>,
+    observer: Arc<dyn HostObserver>,
     // Declared last: dropped after everything that may still run guest code.
     _ticker: crate::epoch::EpochTicker,
 }
 
 impl ScenarioHost {
     pub fn new(config: HostConfig) -> Result<Arc<Self>, HostError> {
+        Self::observed(config, Arc::new(Unobserved))
+    }
+
+    /// A host that tells `observer` of every instantiation and guest failure (metrics).
+    pub fn observed(
+        config: HostConfig,
+        observer: Arc<dyn HostObserver>,
+    ) -> Result<Arc<Self>, HostError> {
         let limits = config.limits;
         let engine = Engine::new(&engine_config(&limits, config.pool_slots))
             .map_err(|e| HostError::Engine(format!("{e:#}")))?;
@@ -94,6 +105,7 @@ impl ScenarioHost {
             linker,
             limits: Arc::new(limits),
             tenant_slots: Mutex::new(HashMap::new()),
+            observer,
             _ticker: ticker,
         }))
     }
@@ -153,6 +165,7 @@ impl ScenarioHost {
         let fallback = match &failure {
             None => None,
             Some(failure) => {
+                self.observer.guest_failed(failure);
                 tracing::warn!(tenant, component = %hash.short(), %failure, "scenario failed; running the fallback");
                 call.on_guest_failure(&failure.to_string());
                 Some(run_fallback(call.as_mut(), fallback).await)
@@ -175,8 +188,12 @@ impl ScenarioHost {
         };
         let info = call.info();
         let mut store = self.new_store(Party::Call(call), services, config_json);
+        let started = Instant::now();
         let result = match pre.instantiate_async(&mut store).await {
-            Ok(instance) => instance.call_handle(&mut store, &info).await,
+            Ok(instance) => {
+                self.observer.instantiated(started.elapsed());
+                instance.call_handle(&mut store, &info).await
+            }
             Err(err) => Err(err),
         };
         let failure = classify(result, &store, &self.limits);
@@ -216,13 +233,34 @@ impl ScenarioHost {
         config_json: Arc<str>,
         event: TimerEvent,
     ) -> Result<(), ScenarioFailure> {
+        let outcome =
+            self.run_timer_guest(tenant, scenario, sink, services, config_json, event).await;
+        if let Err(failure) = &outcome {
+            self.observer.guest_failed(failure);
+        }
+        outcome
+    }
+
+    async fn run_timer_guest(
+        &self,
+        tenant: &str,
+        scenario: &CompiledScenario,
+        sink: Arc<dyn TimerSink>,
+        services: Arc<dyn TenantServices>,
+        config_json: Arc<str>,
+        event: TimerEvent,
+    ) -> Result<(), ScenarioFailure> {
         let Pre::Timer(pre) = &scenario.pre else {
             return Err(ScenarioFailure::Instantiate("a call scenario cannot take a timer".into()));
         };
         let _permit = self.tenant_slot(tenant)?;
         let mut store = self.new_store(Party::Timer(sink), services, config_json);
+        let started = Instant::now();
         let result = match pre.instantiate_async(&mut store).await {
-            Ok(instance) => instance.call_on_timer(&mut store, &event).await,
+            Ok(instance) => {
+                self.observer.instantiated(started.elapsed());
+                instance.call_on_timer(&mut store, &event).await
+            }
             Err(err) => Err(err),
         };
         match classify(result, &store, &self.limits) {

@@ -83,6 +83,28 @@ async fn latches_the_real_source_and_rejects_injection_and_garbage() {
         .unwrap();
     assert_eq!(from, target);
     assert_eq!(RtpPacket::parse(&reply[..len]).unwrap().header.ssrc, 5);
+
+    // The allocator's totals see the live leg, then keep its counts once it ends.
+    let totals = allocator.totals();
+    let live = totals.snapshot();
+    assert_eq!(
+        (live.live_legs, live.packets.malformed, live.packets.sent),
+        (1, 2, 1)
+    );
+    let other = RtpSession::bind(&allocator, LOCALHOST).unwrap();
+    drop(us);
+    let after = totals.snapshot();
+    assert_eq!((after.live_legs, after.ended_legs), (1, 1));
+    assert_eq!(
+        (
+            after.packets.received,
+            after.packets.foreign,
+            after.packets.malformed
+        ),
+        (2, 5, 2)
+    );
+    drop(other);
+    assert_eq!(totals.snapshot().live_legs, 0);
 }
 
 #[tokio::test]

@@ -9,6 +9,7 @@ use parking_lot::{Mutex, RwLock};
 use tokio::sync::mpsc;
 use wasmphony_engine::TenantServices;
 
+use super::sizes::{QueueGauges, QueueSize};
 use super::task::{QUEUE_COMMANDS, QueueCommand, run_queue};
 use super::{HostedQueue, QueueDefinition};
 use crate::context::ControllerContext;
@@ -16,6 +17,7 @@ use crate::context::ControllerContext;
 struct Running {
     definition: QueueDefinition,
     commands: mpsc::Sender<QueueCommand>,
+    gauges: Arc<QueueGauges>,
 }
 
 /// What a caller joining a queue gets: the queue's command channel, the tenant's
@@ -66,19 +68,47 @@ impl QueueHub {
         }
         let (commands, receiver) = mpsc::channel(QUEUE_COMMANDS);
         let weak: Weak<ControllerContext> = Arc::downgrade(context);
+        let gauges = Arc::new(QueueGauges::default());
         tokio::spawn(run_queue(
             weak,
             tenant.to_string(),
             hosted.clone(),
             receiver,
+            gauges.clone(),
         ));
         queues.insert(
             key,
             Running {
                 definition: hosted.definition.clone(),
                 commands: commands.clone(),
+                gauges,
             },
         );
         Some(handle(commands))
+    }
+
+    /// Every defined queue's size, sorted by (tenant, queue); a queue no caller has
+    /// joined yet (no task) is empty with no agent counted.
+    pub(crate) fn sizes(&self) -> Vec<QueueSize> {
+        let running = self.queues.lock();
+        let mut sizes: Vec<QueueSize> = self
+            .definitions
+            .read()
+            .keys()
+            .map(|key| {
+                let (waiting, agents_available) = running
+                    .get(key)
+                    .filter(|queue| !queue.commands.is_closed())
+                    .map_or((0, 0), |queue| queue.gauges.read());
+                QueueSize {
+                    tenant: key.0.clone(),
+                    queue: key.1.clone(),
+                    waiting,
+                    agents_available,
+                }
+            })
+            .collect();
+        sizes.sort_by(|a, b| (&a.tenant, &a.queue).cmp(&(&b.tenant, &b.queue)));
+        sizes
     }
 }

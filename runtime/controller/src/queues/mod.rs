@@ -18,6 +18,7 @@ mod announcement;
 mod callback;
 mod hub;
 mod offer;
+mod sizes;
 mod task;
 
 use wasmphony_acd::QueueConfig;
@@ -28,6 +29,7 @@ pub(crate) use announcement::announcement;
 pub(crate) use callback::CallbackTask;
 pub(crate) use hub::{QueueHandle, QueueHub};
 pub use offer::{CallbackJob, CallbackOfferError};
+pub use sizes::QueueSize;
 pub(crate) use task::{CALLER_EVENTS, CallerEvent, QueueCommand};
 
 /// One queue of a tenant, as the route table carries it.

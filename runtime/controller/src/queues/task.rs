@@ -17,6 +17,7 @@ use wasmphony_acd::{
 use super::HostedQueue;
 use super::callback::{CallbackOffer, CallbackTask, run_callback};
 use super::offer::{CallbackOfferError, next_offered_caller};
+use super::sizes::QueueGauges;
 use crate::context::ControllerContext;
 use crate::route::Tenant;
 
@@ -105,6 +106,7 @@ pub(crate) async fn run_queue(
     tenant_name: String,
     hosted: HostedQueue,
     mut commands: mpsc::Receiver<QueueCommand>,
+    gauges: Arc<QueueGauges>,
 ) {
     let origin = tokio::time::Instant::now();
     let now =
@@ -157,6 +159,7 @@ pub(crate) async fn run_queue(
         for action in queue.poll(now()) {
             shell.dispatch(action);
         }
+        gauges.update(&queue, &shell.agents);
     }
 }
 

@@ -3,6 +3,8 @@
 
 pub mod ports;
 pub mod session;
+pub mod totals;
 
 pub use ports::{BoundPair, PortAllocator, PortError, PortLease};
 pub use session::{Received, RtpSession, Sent, SessionError};
+pub use totals::{LegRegistration, MediaTotals, TotalsSnapshot};

@@ -4,6 +4,8 @@ use std::collections::VecDeque;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 
+use super::totals::MediaTotals;
+
 /// Why no port pair could be had.
 #[derive(Debug, thiserror::Error)]
 pub enum PortError {
@@ -25,6 +27,8 @@ struct Pool {
     free: Mutex<VecDeque<u16>>,
     start: u16,
     end: u16,
+    /// Packet totals of every session bound on these ports.
+    totals: Arc<MediaTotals>,
 }
 
 /// Hands out port pairs; shared by all calls (clone it).
@@ -64,8 +68,14 @@ impl PortAllocator {
                 free: Mutex::new(free),
                 start,
                 end,
+                totals: Arc::default(),
             }),
         })
+    }
+
+    /// Packet totals over every session bound through this allocator (and its clones).
+    pub fn totals(&self) -> Arc<MediaTotals> {
+        Arc::clone(&self.pool.totals)
     }
 
     /// Pairs currently free in the pool.

@@ -3,6 +3,7 @@
 //! sends to the latched peer.
 
 use super::ports::{PortAllocator, PortError, PortLease};
+use super::totals::LegRegistration;
 use crate::rtp::latch::{Latch, LatchDecision};
 use crate::rtp::packet::{MAX_DATAGRAM, RtpPacket};
 use crate::rtp::rtcp::{RtcpPacket, parse_compound};
@@ -57,6 +58,8 @@ pub struct RtpSession {
     latch: Latch,
     counters: Arc<MediaCounters>,
     rtp_port: u16,
+    /// Folds this session's counters into the allocator's totals when it ends.
+    _registration: LegRegistration,
     _lease: PortLease,
 }
 
@@ -66,12 +69,14 @@ impl RtpSession {
         let pair = allocator.allocate(ip)?;
         let rtp = to_tokio(pair.rtp)?;
         let rtcp = to_tokio(pair.rtcp)?;
+        let counters = Arc::<MediaCounters>::default();
         Ok(Self {
             rtp,
             rtcp,
             rtcp_buf: Box::new([0u8; MAX_DATAGRAM]),
             latch: Latch::new(),
-            counters: Arc::default(),
+            _registration: allocator.totals().register(Arc::clone(&counters)),
+            counters,
             rtp_port: pair.lease.rtp_port(),
             _lease: pair.lease,
         })

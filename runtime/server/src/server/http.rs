@@ -1,10 +1,9 @@
 //! The HTTP API listener: the `wasmphony-api` router over this server's store and registry.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use tokio::net::TcpListener;
-use wasmphony_api::{ApiState, Metrics};
+use wasmphony_api::ApiState;
 
 use super::Server;
 
@@ -26,7 +25,7 @@ impl HttpApi {
         let state = ApiState::new(server.store.clone(), server.registry.clone())
             .with_admin_key(admin_key)
             .with_recordings_dir(server.data_dir.join("recordings"))
-            .with_metrics(Arc::new(Metrics::new()))
+            .with_metrics(server.metrics.clone())
             .with_events(server.events.clone())
             .with_webhook_changes(server.webhook_changes.clone());
         Ok(HttpApi { listener, state })

@@ -6,13 +6,14 @@
 
 mod demo;
 mod http;
+mod metrics;
 mod telephony;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use tokio::sync::Notify;
-use wasmphony_api::RestoreReport;
+use wasmphony_api::{Metrics, RestoreReport};
 use wasmphony_engine::{HostConfig, ScenarioHost, ScenarioRegistry};
 use wasmphony_events::EventBus;
 use wasmphony_store::{Store, UnixMs};
@@ -67,6 +68,8 @@ pub(crate) struct Server {
     pub(crate) events: EventBus,
     /// The API notifies it after each webhook change; webhook delivery then reloads.
     pub(crate) webhook_changes: Arc<Notify>,
+    /// What `GET /metrics` renders: guests report here, the phone side adds its figures.
+    pub(crate) metrics: Arc<Metrics>,
 }
 
 impl Server {
@@ -86,10 +89,14 @@ impl Server {
 
         let seeded_demo = config.seed_demo && demo::seed_if_empty(&store).await?;
 
-        let host = ScenarioHost::new(HostConfig {
-            cache_dir: Some(config.data_dir.join("artifacts")),
-            ..HostConfig::default()
-        })?;
+        let metrics = Arc::new(Metrics::new());
+        let host = ScenarioHost::observed(
+            HostConfig {
+                cache_dir: Some(config.data_dir.join("artifacts")),
+                ..HostConfig::default()
+            },
+            Arc::new(metrics::GuestMetrics::new(metrics.clone())),
+        )?;
         let registry = Arc::new(ScenarioRegistry::new(host));
         let components = wasmphony_api::restore_registry(&store, &registry).await?;
         Ok(Server {
@@ -102,6 +109,7 @@ impl Server {
             data_dir: config.data_dir.clone(),
             events: EventBus::new(),
             webhook_changes: Arc::new(Notify::new()),
+            metrics,
         })
     }
 

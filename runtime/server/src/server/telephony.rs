@@ -13,6 +13,7 @@ use wasmphony_telephony::dialer::{Dialer, run_dialer};
 use wasmphony_telephony::{StoreJournal, base_library, keep_routes_fresh, load_routes};
 
 use super::Server;
+use super::metrics::PhoneSources;
 
 /// How the phone side listens.
 #[derive(Debug, Clone)]
@@ -88,6 +89,8 @@ impl Telephony {
                 source,
             })?;
         let sip_addrs = endpoint.local_addrs(TransportKind::Udp);
+        let sip_counters = endpoint.counters();
+        let rtp_totals = ports.totals();
         let mut controller_config = ControllerConfig::new(media_ip, ports, server.data_dir.clone());
         controller_config.max_calls = config.max_calls;
         controller_config.max_calls_per_second = config.max_cps;
@@ -101,6 +104,13 @@ impl Telephony {
             &controller_config,
             journal.clone(),
         );
+        PhoneSources {
+            sip: sip_counters,
+            rtp: rtp_totals,
+            controller: controller.clone(),
+            journal: journal.stats(),
+        }
+        .register(&server.metrics);
         tokio::spawn(controller.clone().run(incoming));
         tokio::spawn(keep_routes_fresh(
             controller.clone(),

@@ -18,13 +18,13 @@ pub const START_DEADLINE: Duration = Duration::from_secs(60);
 
 /// RTP ports for one server, distinct per server of this test binary, so servers
 /// of tests running in parallel never compete for the same ports.
-fn rtp_range() -> String {
+fn rtp_range() -> (u16, u16) {
     static NEXT: AtomicU16 = AtomicU16::new(0);
     let block = NEXT.fetch_add(1, Ordering::Relaxed);
     // Above Linux's ephemeral range (32768-60999), so no client socket of sipp or the
     // tests takes them; test binaries of one run differ by process id.
     let base = 61_000 + (std::process::id() % 4) as u16 * 1_000 + (block % 5) * 200;
-    format!("{base}-{}", base + 199)
+    (base, base + 199)
 }
 
 /// A running server; killed (SIGKILL) when dropped.
@@ -33,18 +33,21 @@ pub struct Server {
     pub http: String,
     pub sip: String,
     pub banner: String,
+    /// The server's RTP ports, first and last.
+    pub rtp_ports: (u16, u16),
 }
 
 impl Server {
     /// Starts `wasmphony serve` on `data_dir` with `extra` arguments.
     pub fn start(data_dir: &Path, extra: &[&str]) -> Server {
+        let rtp_ports = rtp_range();
         let mut child = Command::new(env!("CARGO_BIN_EXE_wasmphony"))
             .args(["serve", "--http", "127.0.0.1:0", "--sip", "127.0.0.1:0"])
             .args([
                 "--admin-key",
                 ADMIN_KEY,
                 "--rtp-ports",
-                &rtp_range(),
+                &format!("{}-{}", rtp_ports.0, rtp_ports.1),
                 "--data-dir",
             ])
             .arg(data_dir)
@@ -69,6 +72,7 @@ impl Server {
             http: String::new(),
             sip: String::new(),
             banner: String::new(),
+            rtp_ports,
         };
         loop {
             let line = lines_rx

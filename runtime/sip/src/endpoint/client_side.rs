@@ -51,6 +51,7 @@ impl Core {
         if self.client.contains_key(&key) {
             return;
         }
+        self.counters.request_out(&request.method);
         let reliable = flow.is_reliable();
         let mut out = std::mem::take(&mut self.scratch);
         let kind = if request.method == Method::Invite {

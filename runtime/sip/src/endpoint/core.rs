@@ -1,12 +1,14 @@
 //! The core task: the transaction tables, their timers, and the dispatch of I/O events.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Instant;
 
 use tokio::sync::{mpsc, oneshot};
 
 use super::client_transaction::ClientEvent;
 use super::config::EndpointConfig;
+use super::counters::{self, SipCounters};
 use super::messages::{Command, EndpointStats, Incoming};
 use super::rate_limit::RateLimiter;
 use super::timer_queue::{Side, Slot, TimerQueue};
@@ -72,6 +74,7 @@ pub(crate) struct Core {
     pub(crate) incoming: mpsc::Sender<Incoming>,
     /// Reused output buffer of the transaction machines.
     pub(crate) scratch: Vec<TxAction>,
+    pub(crate) counters: Arc<SipCounters>,
 }
 
 impl Core {
@@ -79,6 +82,7 @@ impl Core {
         config: &EndpointConfig,
         commands: mpsc::Sender<Command>,
         incoming: mpsc::Sender<Incoming>,
+        counters: Arc<SipCounters>,
     ) -> Core {
         Core {
             timers: config.timers,
@@ -91,6 +95,7 @@ impl Core {
             commands,
             incoming,
             scratch: Vec::new(),
+            counters,
         }
     }
 
@@ -118,17 +123,26 @@ impl Core {
     fn on_inbound(&mut self, item: Inbound, now: Instant) {
         match item {
             Inbound::Message(Message::Request(request), flow) => {
+                self.counters.request_in(&request.method);
                 self.on_request(request, flow, now)
             }
-            Inbound::Message(Message::Response(response), _) => self.on_response(response, now),
+            Inbound::Message(Message::Response(response), _) => {
+                self.counters.response_in(response.status);
+                self.on_response(response, now)
+            }
             Inbound::Malformed(bytes, error, flow) => {
                 // Rate-limited too, or garbage floods would turn us into a 400 reflector.
                 if !self.limiter.allow(flow.peer().ip(), now) {
+                    self.counters.malformed(false);
                     return;
                 }
                 tracing::debug!(peer = %flow.peer(), %error, "malformed message");
-                if let Some(answer) = bad_request_for_raw(&bytes, &error) {
-                    flow.send(answer);
+                match bad_request_for_raw(&bytes, &error) {
+                    Some(answer) => {
+                        flow.send(answer);
+                        self.counters.malformed(true);
+                    }
+                    None => self.counters.malformed(false),
                 }
             }
         }
@@ -195,6 +209,7 @@ impl Core {
                     }
                 }
                 TxAction::Timeout => {
+                    self.counters.timeout(counters::Side::Server);
                     if let Some(ServerEntry {
                         kind:
                             ServerKind::Invite {
@@ -268,6 +283,7 @@ impl Core {
                     }
                 }
                 TxAction::Timeout => {
+                    self.counters.timeout(counters::Side::Client);
                     if let Some(events) = &e.events {
                         let _ = events.try_send(ClientEvent::Timeout);
                     }

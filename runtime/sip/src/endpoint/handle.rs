@@ -10,6 +10,7 @@ use tokio::task::AbortHandle;
 use super::client_transaction::ClientTransaction;
 use super::config::{CLIENT_EVENT_QUEUE, COMMAND_QUEUE, EndpointConfig};
 use super::core::Core;
+use super::counters::SipCounters;
 use super::messages::{Command, EndpointError, EndpointStats, Incoming};
 use super::target::{Target, TransportKind};
 use crate::ids::new_branch;
@@ -24,6 +25,7 @@ struct Shared {
     tcp_listeners: Vec<SocketAddr>,
     tcp: TcpPool,
     advertised_host: Option<Host>,
+    counters: Arc<SipCounters>,
     tasks: Vec<AbortHandle>,
 }
 
@@ -72,7 +74,8 @@ impl Endpoint {
             tcp_listeners.push(local);
             tasks.push(task.abort_handle());
         }
-        let core = Core::new(&config, commands_tx.clone(), incoming_tx);
+        let counters = Arc::new(SipCounters::default());
+        let core = Core::new(&config, commands_tx.clone(), incoming_tx, counters.clone());
         tasks.push(tokio::spawn(core.run(inbound_rx, commands_rx)).abort_handle());
         let advertised_host = config.advertised_host.clone();
         let shared = Shared {
@@ -82,6 +85,7 @@ impl Endpoint {
             tcp_listeners,
             tcp,
             advertised_host,
+            counters,
             tasks,
         };
         Ok((
@@ -197,6 +201,11 @@ impl Endpoint {
         })
     }
 
+    /// The endpoint's traffic counters (messages, malformed input, overload, timeouts).
+    pub fn counters(&self) -> Arc<SipCounters> {
+        self.shared.counters.clone()
+    }
+
     /// Current table sizes.
     pub async fn stats(&self) -> Result<EndpointStats, EndpointError> {
         let (reply, rx) = oneshot::channel();
@@ -212,6 +221,7 @@ impl Endpoint {
     pub async fn send_ack(&self, mut ack: Request, target: Target) -> Result<(), EndpointError> {
         let flow = self.flow_to(target).await?;
         self.stamp_via(&mut ack, &flow);
+        self.shared.counters.request_out(&ack.method);
         flow.send(ack.to_bytes());
         Ok(())
     }

@@ -10,6 +10,7 @@ mod client_side;
 mod client_transaction;
 mod config;
 mod core;
+mod counters;
 mod handle;
 mod messages;
 mod rate_limit;
@@ -21,6 +22,10 @@ mod timer_queue;
 pub use client_transaction::{ClientEvent, ClientTransaction};
 pub use config::{
     CLIENT_EVENT_QUEUE, COMMAND_QUEUE, DEFAULT_INCOMING_QUEUE, EndpointConfig, MAX_TRANSACTIONS,
+};
+pub use counters::{
+    METHOD_LABELS, MessageCounts, OverloadReason, STATUS_CLASS_LABELS, SipCounters,
+    SipCountersSnapshot,
 };
 pub use handle::Endpoint;
 pub use messages::{EndpointError, EndpointStats, Incoming};

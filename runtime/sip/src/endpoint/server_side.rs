@@ -6,6 +6,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::config::MAX_TRANSACTIONS;
 use super::core::{Core, ServerEntry, ServerKind};
+use super::counters::OverloadReason;
 use super::messages::Incoming;
 use super::server_transaction::ServerTransaction;
 use super::target::TransportKind;
@@ -74,6 +75,7 @@ impl Core {
         }
         let key = server_key(&request);
         if self.server.contains_key(&key) {
+            self.counters.retransmission();
             self.on_retransmission(&key, &request, now);
             return;
         }
@@ -85,9 +87,15 @@ impl Core {
             return;
         }
         let flow = response_flow(&flow, &request);
-        if !self.limiter.allow(source.ip(), now)
-            || self.server.len() + self.client.len() >= MAX_TRANSACTIONS
-        {
+        let overload = if !self.limiter.allow(source.ip(), now) {
+            Some(OverloadReason::RateLimit)
+        } else if self.server.len() + self.client.len() >= MAX_TRANSACTIONS {
+            Some(OverloadReason::Transactions)
+        } else {
+            None
+        };
+        if let Some(reason) = overload {
+            self.counters.overload(reason);
             let mut r = response_to(&request, StatusCode::SERVICE_UNAVAILABLE);
             r.head.headers.push(
                 HeaderName::RetryAfter,
@@ -216,6 +224,7 @@ impl Core {
             Err(mpsc::error::TrySendError::Full(Incoming::Request(mut st)))
             | Err(mpsc::error::TrySendError::Closed(Incoming::Request(mut st))) => {
                 st.answered = true;
+                self.counters.overload(OverloadReason::UserQueue);
                 let mut r = st.response(StatusCode::SERVICE_UNAVAILABLE);
                 r.head.headers.push(
                     HeaderName::RetryAfter,
@@ -284,6 +293,7 @@ impl Core {
             response.head.to.set_tag(&tag);
         }
         self.stamp_server(&mut response);
+        self.counters.response_out(response.status);
         let mut out = std::mem::take(&mut self.scratch);
         let mut newly_accepted = None;
         if let Some(e) = self.server.get_mut(key) {
@@ -354,6 +364,7 @@ impl Core {
             response.head.to.set_tag(&new_tag());
         }
         self.stamp_server(&mut response);
+        self.counters.response_out(response.status);
         flow.send(response.to_bytes());
     }
 }

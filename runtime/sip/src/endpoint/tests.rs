@@ -101,7 +101,7 @@ async fn options_is_answered_by_the_endpoint() {
 
 #[tokio::test]
 async fn malformed_requests_get_400_with_a_reason_or_are_dropped() {
-    let (_ep, _rx, addr) = endpoint(EndpointConfig::udp(loopback())).await;
+    let (ep, _rx, addr) = endpoint(EndpointConfig::udp(loopback())).await;
     let peer = RawPeer::new(addr).await;
     let bad = peer
         .request("OPTIONS", "m1", "c-bad")
@@ -120,11 +120,18 @@ async fn malformed_requests_get_400_with_a_reason_or_are_dropped() {
         peer.nothing_within(Duration::from_millis(300)).await,
         "no Via, no answer"
     );
+    let counted = ep.counters().snapshot();
+    assert_eq!(
+        (counted.malformed_answered, counted.malformed_dropped),
+        (1, 2)
+    );
+    assert_eq!(counted.sent.responses[3], 1, "the 400 is a 4xx sent");
+    assert_eq!(counted.received, MessageCounts::default(), "nothing parsed");
 }
 
 #[tokio::test]
 async fn retransmitted_requests_are_absorbed_and_answered_again() {
-    let (_ep, mut rx, addr) = endpoint(EndpointConfig::udp(loopback())).await;
+    let (ep, mut rx, addr) = endpoint(EndpointConfig::udp(loopback())).await;
     let peer = RawPeer::new(addr).await;
     let msg = peer.request("MESSAGE", "r1", "c-re");
     peer.send(&msg).await;
@@ -165,6 +172,18 @@ async fn retransmitted_requests_are_absorbed_and_answered_again() {
             .await
             .is_err()
     );
+    let counted = ep.counters().snapshot();
+    assert_eq!(
+        counted.retransmissions, 3,
+        "two MESSAGE copies, one INVITE copy"
+    );
+    assert_eq!(counted.received.requests[12], 3, "MESSAGE thrice");
+    assert_eq!(counted.received.requests[0], 2, "INVITE twice");
+    assert_eq!(
+        counted.sent.responses[0], 1,
+        "one 100 Trying (its copy is a retransmission)"
+    );
+    assert_eq!(counted.sent.responses[1], 1, "one 202");
 }
 
 #[tokio::test]
@@ -175,7 +194,7 @@ async fn sources_over_their_rate_get_503_with_retry_after() {
         burst: 2.0,
         retry_after_secs: 9,
     };
-    let (_ep, _rx, addr) = endpoint(config).await;
+    let (ep, _rx, addr) = endpoint(config).await;
     let peer = RawPeer::new(addr).await;
     for i in 0..2 {
         peer.send(&peer.request("OPTIONS", &format!("rl{i}"), "c-rl"))
@@ -186,13 +205,14 @@ async fn sources_over_their_rate_get_503_with_retry_after() {
     let r = peer.recv().await;
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(r.head.headers.get(&HeaderName::RetryAfter), Some("9"));
+    assert_eq!(ep.counters().snapshot().overload, [1, 0, 0]);
 }
 
 #[tokio::test]
 async fn a_full_user_queue_means_503_and_a_dropped_transaction_means_500() {
     let mut config = EndpointConfig::udp(loopback());
     config.incoming_queue = 1;
-    let (_ep, mut rx, addr) = endpoint(config).await;
+    let (ep, mut rx, addr) = endpoint(config).await;
     let peer = RawPeer::new(addr).await;
     peer.send(&peer.request("MESSAGE", "q1", "c-q")).await;
     peer.send(&peer.request("MESSAGE", "q2", "c-q")).await;
@@ -202,6 +222,7 @@ async fn a_full_user_queue_means_503_and_a_dropped_transaction_means_500() {
     let first = timeout(WAIT, rx.recv()).await.unwrap();
     drop(first);
     assert_eq!(peer.recv().await.status, StatusCode::SERVER_INTERNAL_ERROR);
+    assert_eq!(ep.counters().snapshot().overload, [0, 0, 1]);
 }
 
 fn new_invite(from_host: SocketAddr, to: SocketAddr, user: &str) -> Request {
@@ -404,6 +425,12 @@ async fn a_request_to_nobody_times_out_with_timer_f() {
         stats,
         EndpointStats::default(),
         "a timed-out transaction leaves nothing behind"
+    );
+    let counted = uac.counters().snapshot();
+    assert_eq!(counted.client_timeouts, 1);
+    assert_eq!(
+        counted.sent.requests[4], 1,
+        "one OPTIONS, its copies not counted"
     );
 }
 
