@@ -4,6 +4,7 @@
 //! new starts), then the demo tenant on an empty database, then every tenant's component
 //! versions into the registry, so the first call already finds its scenario.
 
+mod config;
 mod demo;
 mod http;
 mod telephony;
@@ -18,6 +19,7 @@ use wasmphony_events::EventBus;
 use wasmphony_store::{Store, UnixMs};
 use wasmphony_webhooks::{WebhookConfig, WebhookError, Webhooks};
 
+pub(crate) use config::{ApplyReport, SiteConfig};
 pub(crate) use demo::{DEMO_NUMBERS, DEMO_TENANT};
 pub(crate) use http::HttpApi;
 pub(crate) use telephony::{Telephony, TelephonyConfig};
@@ -33,6 +35,8 @@ pub(crate) struct ServerConfig {
     pub(crate) node: String,
     /// Whether to create the demo tenant when the database has no tenant at all.
     pub(crate) seed_demo: bool,
+    /// A YAML site file applied at start (then no demo tenant is created).
+    pub(crate) site_file: Option<PathBuf>,
 }
 
 /// Why the server could not start.
@@ -51,6 +55,10 @@ pub(crate) enum BootError {
     Demo(String),
     #[error("loading the stored components: {0}")]
     Restore(#[from] wasmphony_api::RestoreError),
+    #[error("site file refused, nothing written: {0}")]
+    SiteFile(#[from] config::ConfigError),
+    #[error("applying the site file: {0}")]
+    SiteApply(#[from] config::ApplyError),
 }
 
 /// A started server's parts.
@@ -60,6 +68,8 @@ pub(crate) struct Server {
     pub(crate) database_url: String,
     pub(crate) closed_interrupted: u64,
     pub(crate) seeded_demo: bool,
+    /// What the site file changed, when one was given.
+    pub(crate) site: Option<ApplyReport>,
     pub(crate) components: RestoreReport,
     pub(crate) data_dir: PathBuf,
     /// Live events: the call journal publishes, the API's WebSocket streams them and
@@ -84,12 +94,18 @@ impl Server {
         let store = Store::connect(&database_url).await?.for_node(&config.node);
         let closed_interrupted = store.close_interrupted(UnixMs::now()).await?;
 
-        let seeded_demo = config.seed_demo && demo::seed_if_empty(&store).await?;
-
         let host = ScenarioHost::new(HostConfig {
             cache_dir: Some(config.data_dir.join("artifacts")),
             ..HostConfig::default()
         })?;
+        // A site file is validated as a whole (components compiled) before it is applied.
+        let site = match &config.site_file {
+            Some(file) => Some(SiteConfig::load(file, &host)?.apply(&store).await?),
+            None => None,
+        };
+        let seeded_demo =
+            config.seed_demo && site.is_none() && demo::seed_if_empty(&store).await?;
+
         let registry = Arc::new(ScenarioRegistry::new(host));
         let components = wasmphony_api::restore_registry(&store, &registry).await?;
         Ok(Server {
@@ -98,6 +114,7 @@ impl Server {
             database_url,
             closed_interrupted,
             seeded_demo,
+            site,
             components,
             data_dir: config.data_dir.clone(),
             events: EventBus::new(),
