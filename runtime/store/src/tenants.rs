@@ -72,7 +72,12 @@ impl Store {
     }
 
     /// Renames a tenant and sets its country code (the slug stays: it is the tenant's key).
-    pub async fn update_tenant(&self, id: TenantId, name: &str, country_code: &str) -> Result<Tenant> {
+    pub async fn update_tenant(
+        &self,
+        id: TenantId,
+        name: &str,
+        country_code: &str,
+    ) -> Result<Tenant> {
         require_text("tenant name", name, MAX_NAME_LEN)?;
         let country = country_code.trim().trim_start_matches('+');
         if !country.bytes().all(|b| b.is_ascii_digit()) || country.len() > 3 {

@@ -1,8 +1,9 @@
 //! The server: the store, the scenario host and its registry, assembled at start-up.
 //!
 //! Start-up order matters: the store first (calls cut by a crash are closed before anything
-//! new starts), then the demo tenant on an empty database, then every tenant's component
-//! versions into the registry, so the first call already finds its scenario.
+//! new starts), then the site file if one is given (validated as a whole, then applied) or
+//! else the demo tenant on an empty database, then every tenant's component versions into
+//! the registry, so the first call already finds its scenario.
 
 mod config;
 mod demo;
@@ -103,8 +104,7 @@ impl Server {
             Some(file) => Some(SiteConfig::load(file, &host)?.apply(&store).await?),
             None => None,
         };
-        let seeded_demo =
-            config.seed_demo && site.is_none() && demo::seed_if_empty(&store).await?;
+        let seeded_demo = config.seed_demo && site.is_none() && demo::seed_if_empty(&store).await?;
 
         let registry = Arc::new(ScenarioRegistry::new(host));
         let components = wasmphony_api::restore_registry(&store, &registry).await?;
