@@ -289,6 +289,14 @@ fn an_invalid_file_is_refused_with_its_entry_named_and_nothing_written() {
             "tenants[0].users[1].phones[0].username: phone user name \"201\" appears twice",
         ),
     ];
+    let twice = example_text().replace(
+        "numbers: [\"+4930123450\", \"030 1234560\"]",
+        "numbers: [\"+4930123450\", \"030 1234560\", \"030 123450\"]",
+    );
+    let cases = cases.into_iter().chain([(
+        twice,
+        "tenants[0].numbers[2]: +4930123450 appears twice in the file",
+    )]);
     for (bad, expected) in cases {
         std::fs::write(&site, &bad).expect("write");
         let checked = wasmphony(&["config", "check", site.to_str().expect("UTF-8")], None);
@@ -307,6 +315,43 @@ fn an_invalid_file_is_refused_with_its_entry_named_and_nothing_written() {
             "a refused file changed the store ({expected})"
         );
     }
+}
+
+#[test]
+fn a_number_another_tenant_owns_is_refused_before_anything_is_written() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let site = dir.path().join("site.yaml");
+    let data = dir.path().join("data");
+    let before = runtime().block_on(async {
+        std::fs::create_dir_all(&data).expect("data dir");
+        let store = open(&data).await;
+        let other = store
+            .create_tenant(&wasmphony_store::NewTenant {
+                slug: "other".into(),
+                name: "Other".into(),
+                country_code: "49".into(),
+            })
+            .await
+            .expect("tenant");
+        // The file's second number, written the other way.
+        store
+            .add_number(other.id, "+49301234560", None)
+            .await
+            .expect("number");
+        let before = snapshot(&store).await;
+        store.close().await;
+        before
+    });
+    std::fs::write(&site, example_text()).expect("write");
+    let served = apply(&site, &data);
+    assert!(!served.status.success(), "{}", text(&served));
+    assert!(
+        text(&served).contains("tenants[0].numbers[1]: number (another tenant's) already exists"),
+        "{}",
+        text(&served)
+    );
+    let after = runtime().block_on(async { snapshot(&open(&data).await).await });
+    assert_eq!(before, after, "the refused file wrote something");
 }
 
 #[test]

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use wasmphony_store::{
     ComponentSource, Device, NewComponentVersion, NewTenant, RouteSpec, Store, StoreError,
-    TenantId, UnixMs, User, UserSpec,
+    TenantId, UnixMs, User, UserSpec, normalise_number,
 };
 
 use super::model::{RouteEntry, TenantEntry, UserEntry};
@@ -50,6 +50,7 @@ fn at(path: impl Into<String>) -> impl FnOnce(StoreError) -> ApplyError {
 impl SiteConfig {
     /// Applies the file to `store` (see the module documentation).
     pub(crate) async fn apply(&self, store: &Store) -> Result<ApplyReport, ApplyError> {
+        self.preflight(store).await?;
         let mut report = ApplyReport::default();
         let now = UnixMs::now();
         for (index, entry) in self.site.tenants.iter().enumerate() {
@@ -189,6 +190,32 @@ impl SiteConfig {
             }
         }
         Ok(report)
+    }
+}
+
+impl SiteConfig {
+    /// What only the store can tell, checked before the first write: every number of the
+    /// file is free or already the same tenant's (numbers are unique platform-wide).
+    async fn preflight(&self, store: &Store) -> Result<(), ApplyError> {
+        for (index, entry) in self.site.tenants.iter().enumerate() {
+            let path = format!("tenants[{index}]");
+            let own = store.tenant_by_slug(&entry.slug).await.map_err(at(&path))?;
+            let country = entry.country_code.trim().trim_start_matches('+');
+            for (n, number) in entry.numbers.iter().enumerate() {
+                let number_path = format!("{path}.numbers[{n}]");
+                let normalised = normalise_number(number, country);
+                let owner = store
+                    .tenant_for_number(&normalised)
+                    .await
+                    .map_err(at(&number_path))?;
+                if owner.is_some() && owner != own.as_ref().map(|tenant| tenant.id) {
+                    return Err(at(number_path)(StoreError::Conflict(
+                        "number (another tenant's)",
+                    )));
+                }
+            }
+        }
+        Ok(())
     }
 }
 

@@ -9,6 +9,7 @@ use std::path::Path;
 use wasmphony_engine::ScenarioHost;
 use wasmphony_store::{
     Fallback, MAX_DEVICES_PER_USER, MAX_NAME_LEN, MAX_PROMPT_BYTES, MIN_SIP_SECRET_LEN,
+    normalise_number,
 };
 
 use super::model::{ComponentEntry, SiteFile, TenantEntry};
@@ -34,11 +35,23 @@ pub(super) fn validate(
         return Err(invalid(("tenants".into(), "names no tenant".into())));
     }
     let mut slugs = HashSet::new();
+    let mut numbers = HashSet::new();
     let mut prompt_audio = Vec::new();
     let mut components = Vec::new();
     for (index, tenant) in site.tenants.iter().enumerate() {
         let at = format!("tenants[{index}]");
         check_tenant(tenant, &at, &mut slugs).map_err(invalid)?;
+        // Numbers are unique platform-wide, in whatever form the file writes them.
+        let country = tenant.country_code.trim().trim_start_matches('+');
+        for (n, number) in tenant.numbers.iter().enumerate() {
+            let normalised = normalise_number(number, country);
+            if !numbers.insert(normalised.clone()) {
+                return Err(invalid((
+                    format!("{at}.numbers[{n}]"),
+                    format!("{normalised} appears twice in the file"),
+                )));
+            }
+        }
         let mut audio = Vec::new();
         for (n, prompt) in tenant.prompts.iter().enumerate() {
             audio.push(
