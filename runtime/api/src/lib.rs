@@ -34,20 +34,23 @@ mod extract;
 mod handlers;
 mod keys;
 pub mod limits;
+pub mod login_throttle;
 mod metrics;
+mod passwords;
 mod router;
 mod state;
 
 pub use component_sync::{RestoreError, RestoreReport, restore_registry};
 pub use error::{ApiError, ApiResult};
 pub use handlers::events::MAX_EVENT_SUBSCRIBERS_PER_TENANT;
-pub use keys::{KEY_PREFIX, NewKey, generate_key, hash_key};
+pub use keys::{KEY_PREFIX, NewKey, SESSION_LIFETIME_MS, SESSION_PREFIX, generate_key, hash_key};
 pub use limits::ApiLimits;
 pub use metrics::{
     Collector, Counter, Gauge, Histogram, LATENCY_BUCKETS, Labels, MAX_SERIES_PER_METRIC, Metrics,
     Scrape,
 };
+pub use passwords::{MAX_PASSWORD_LEN, MIN_PASSWORD_LEN};
 pub use router::{
     API_PREFIX, Access, BodyKind, ENDPOINTS, Endpoint, OPENAPI_JSON, endpoint_method, router,
 };
-pub use state::ApiState;
+pub use state::{ApiState, Clock};

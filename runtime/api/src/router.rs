@@ -10,8 +10,8 @@ use axum::routing::{MethodRouter, delete, get, patch, post, put};
 
 use crate::error::ApiError;
 use crate::handlers::{
-    callbacks, calls, components, contacts, events, metrics, numbers, prompts, queues, recordings,
-    records, reports, routes, tenants, trunks, users, webhooks,
+    callbacks, calls, components, contacts, events, login, metrics, numbers, prompts, queues,
+    recordings, records, reports, routes, tenants, trunks, user_password, users, webhooks,
 };
 use crate::limits::ApiLimits;
 use crate::state::ApiState;
@@ -40,7 +40,7 @@ pub enum BodyKind {
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
-    /// Anyone (the OpenAPI document).
+    /// Anyone (the OpenAPI document, the login).
     Public,
     /// The platform administrator's key.
     Platform,
@@ -85,6 +85,8 @@ pub const ENDPOINTS: &[Endpoint] = &[
     endpoint("POST", "/api/v1/tenants", Json, Platform),
     endpoint("GET", "/api/v1/tenants", NoBody, Platform),
     endpoint("POST", "/api/v1/tenants/{id}/keys", Json, Platform),
+    endpoint("POST", "/api/v1/login", Json, Public),
+    endpoint("POST", "/api/v1/logout", NoBody, Tenant),
     endpoint("GET", "/api/v1/tenant", NoBody, Tenant),
     endpoint("GET", "/api/v1/keys", NoBody, Tenant),
     endpoint("POST", "/api/v1/keys", Json, Tenant),
@@ -95,6 +97,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     endpoint("PUT", "/api/v1/users/{id}", Json, Tenant),
     endpoint("DELETE", "/api/v1/users/{id}", NoBody, Tenant),
     endpoint("PUT", "/api/v1/users/{id}/sip-secret", Json, Tenant),
+    endpoint("PUT", "/api/v1/users/{id}/password", Json, Tenant),
     endpoint("GET", "/api/v1/numbers", NoBody, Tenant),
     endpoint("POST", "/api/v1/numbers", Json, Tenant),
     endpoint("DELETE", "/api/v1/numbers/{number}", NoBody, Tenant),
@@ -172,6 +175,8 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<ApiState>> {
         ("POST", "/api/v1/tenants") => post(tenants::create_tenant),
         ("GET", "/api/v1/tenants") => get(tenants::list_tenants),
         ("POST", "/api/v1/tenants/{id}/keys") => post(tenants::create_tenant_key),
+        ("POST", "/api/v1/login") => post(login::login),
+        ("POST", "/api/v1/logout") => post(login::logout),
         ("GET", "/api/v1/tenant") => get(tenants::own_tenant),
         ("GET", "/api/v1/keys") => get(tenants::list_own_keys),
         ("POST", "/api/v1/keys") => post(tenants::create_own_key),
@@ -182,6 +187,7 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<ApiState>> {
         ("PUT", "/api/v1/users/{id}") => put(users::update),
         ("DELETE", "/api/v1/users/{id}") => delete(users::delete),
         ("PUT", "/api/v1/users/{id}/sip-secret") => put(users::set_sip_secret),
+        ("PUT", "/api/v1/users/{id}/password") => put(user_password::set),
         ("GET", "/api/v1/numbers") => get(numbers::list),
         ("POST", "/api/v1/numbers") => post(numbers::add),
         ("DELETE", "/api/v1/numbers/{number}") => delete(numbers::remove),

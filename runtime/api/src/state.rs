@@ -4,13 +4,15 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use tokio::sync::Notify;
+use parking_lot::Mutex;
+use tokio::sync::{Notify, OnceCell};
 use wasmphony_engine::ScenarioRegistry;
 use wasmphony_events::EventBus;
-use wasmphony_store::Store;
+use wasmphony_store::{Store, UnixMs};
 
 use crate::keys::hash_key;
 use crate::limits::ApiLimits;
+use crate::login_throttle::LoginThrottle;
 use crate::metrics::Metrics;
 
 /// The shared state of the router. Cheap to clone.
@@ -28,6 +30,22 @@ pub struct ApiState {
     pub(crate) events: EventBus,
     /// Told after every webhook change, so webhook delivery re-reads the set at once.
     pub(crate) webhook_changes: Arc<Notify>,
+    /// What time it is for session expiry and login limits (tests set a virtual clock).
+    pub(crate) clock: Clock,
+    /// Login attempt limits and the stand-in hash checked for unknown users.
+    pub(crate) logins: Arc<LoginGuard>,
+}
+
+/// The API's source of the current time.
+pub type Clock = Arc<dyn Fn() -> UnixMs + Send + Sync>;
+
+/// What `POST /api/v1/login` shares between requests.
+#[derive(Default)]
+pub(crate) struct LoginGuard {
+    pub(crate) throttle: Mutex<LoginThrottle>,
+    /// A hash of a random password, verified when the tenant or user is unknown or has no
+    /// password, so those answers take as long as a wrong password. Made on first use.
+    pub(crate) stand_in_hash: OnceCell<String>,
 }
 
 impl ApiState {
@@ -45,7 +63,21 @@ impl ApiState {
             recordings_dir: None,
             events: EventBus::new(),
             webhook_changes: Arc::new(Notify::new()),
+            clock: Arc::new(UnixMs::now),
+            logins: Arc::new(LoginGuard::default()),
         }
+    }
+
+    /// Reads the time from `clock` instead of the system clock (session expiry, login
+    /// limits): tests pass a virtual clock.
+    pub fn with_clock(mut self, clock: Clock) -> ApiState {
+        self.clock = clock;
+        self
+    }
+
+    /// The current time by this state's clock.
+    pub(crate) fn now(&self) -> UnixMs {
+        (self.clock)()
     }
 
     /// Accepts `key` as the platform administrator's bearer key (only its hash is kept).

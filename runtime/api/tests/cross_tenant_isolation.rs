@@ -1,7 +1,8 @@
 //! A tenant's key can never read or change another tenant's objects: every route of the
-//! API's table is called with tenant B's admin key, aimed at tenant A's objects, and
-//! (1) no answer carries anything of A's, (2) addressed objects of A are "not found",
-//! (3) A's data reads the same afterwards, (4) platform routes refuse tenant keys.
+//! API's table is called with tenant B's admin key, then with a B admin's login session,
+//! aimed at tenant A's objects, and (1) no answer carries anything of A's, (2) addressed
+//! objects of A are "not found", (3) A's data reads the same afterwards, (4) platform
+//! routes refuse tenant keys and sessions.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -16,6 +17,10 @@ use wasmphony_store::*;
 
 /// Appears in every piece of A's data; must never appear in an answer to B.
 const MARKER: &str = "alpha-secret-7f3c";
+
+/// B's administrator who logs in (extension and password).
+const B_ADMIN: &str = "900";
+const B_PASSWORD: &str = "bravo-password-1";
 
 /// A's objects, by path parameter.
 struct Fixture {
@@ -297,6 +302,10 @@ fn body_for(method: &str, path: &str, kind: BodyKind) -> (Option<&'static str>, 
             b"number,name\n+4930999000,Bravo\n".to_vec(),
         ),
         BodyKind::Json => match (method, path) {
+            (_, "/api/v1/login") => {
+                json(json!({"tenant": "bravo", "user": B_ADMIN, "password": B_PASSWORD}))
+            }
+            (_, p) if p.ends_with("/password") => json(json!({"password": "bravo-password-2"})),
             (_, p) if p.ends_with("/sip-secret") => {
                 json(json!({"username": "201", "secret": "bravo-secret"}))
             }
@@ -386,6 +395,83 @@ async fn a_view(app: &TestApp, key: &str, fixture: &Fixture) -> Vec<(String, Str
     view
 }
 
+/// B logs in as its own administrator; returns the session token.
+async fn b_admin_session(app: &TestApp, b_key: &str) -> String {
+    let admin = app
+        .json(
+            "POST",
+            "/api/v1/users",
+            b_key,
+            json!({"extension": B_ADMIN, "name": "B admin", "role": "admin"}),
+        )
+        .await;
+    assert_eq!(admin.status, StatusCode::CREATED, "{}", admin.text());
+    let id = admin.json()["id"].as_i64().unwrap();
+    let set = app
+        .json(
+            "PUT",
+            &format!("/api/v1/users/{id}/password"),
+            b_key,
+            json!({"password": B_PASSWORD}),
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::NO_CONTENT, "{}", set.text());
+    b_login(app).await
+}
+
+async fn b_login(app: &TestApp) -> String {
+    let (_, body) = body_for("POST", "/api/v1/login", BodyKind::Json);
+    let reply = app
+        .send(
+            "POST",
+            "/api/v1/login",
+            None,
+            Some("application/json"),
+            body,
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    reply.json()["token"].as_str().unwrap().to_owned()
+}
+
+/// Every route of the table with B's `token` aimed at A's objects.
+async fn sweep(app: &TestApp, fixture: &Fixture, label: &str, mut b_token: String) {
+    let mut checked = 0;
+    for endpoint in ENDPOINTS {
+        let path = aim(endpoint.path, fixture);
+        let url = format!("{path}{}", query_for(endpoint.path));
+        let (content_type, body) = body_for(endpoint.method, endpoint.path, endpoint.body);
+        let reply = app
+            .send(endpoint.method, &url, Some(&b_token), content_type, body)
+            .await;
+        let what = format!(
+            "{} {url} with B's {label} -> {}: {}",
+            endpoint.method,
+            reply.status,
+            reply.text()
+        );
+        assert!(!reply.text().contains(MARKER), "leak: {what}");
+        assert!(!reply.status.is_server_error(), "{what}");
+        match endpoint.access {
+            Access::Platform => assert_eq!(reply.status, StatusCode::FORBIDDEN, "{what}"),
+            Access::Public => assert_eq!(reply.status, StatusCode::OK, "{what}"),
+            Access::Tenant => {
+                // A route that names one of A's objects by id must not find it; routes
+                // that name by a tenant-chosen name (a prompt, a component) act on B's own.
+                let by_id = endpoint.path.contains("{id}") || endpoint.path.contains("{number}");
+                if by_id {
+                    assert_eq!(reply.status, StatusCode::NOT_FOUND, "{what}");
+                }
+            }
+        }
+        if endpoint.path == "/api/v1/logout" && reply.status == StatusCode::NO_CONTENT {
+            b_token = b_login(app).await; // the sweep logged itself out
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, ENDPOINTS.len());
+}
+
 api_test!(
     no_route_reaches_another_tenants_objects,
     |app: TestApp| async move {
@@ -398,38 +484,10 @@ api_test!(
             "the fixture is not marked"
         );
 
-        let mut checked = 0;
-        for endpoint in ENDPOINTS {
-            let path = aim(endpoint.path, &fixture);
-            let url = format!("{path}{}", query_for(endpoint.path));
-            let (content_type, body) = body_for(endpoint.method, endpoint.path, endpoint.body);
-            let reply = app
-                .send(endpoint.method, &url, Some(&b_key), content_type, body)
-                .await;
-            let what = format!(
-                "{} {url} with B's key -> {}: {}",
-                endpoint.method,
-                reply.status,
-                reply.text()
-            );
-            assert!(!reply.text().contains(MARKER), "leak: {what}");
-            assert!(!reply.status.is_server_error(), "{what}");
-            match endpoint.access {
-                Access::Platform => assert_eq!(reply.status, StatusCode::FORBIDDEN, "{what}"),
-                Access::Public => assert_eq!(reply.status, StatusCode::OK, "{what}"),
-                Access::Tenant => {
-                    // A route that names one of A's objects by id must not find it; routes
-                    // that name by a tenant-chosen name (a prompt, a component) act on B's own.
-                    let by_id =
-                        endpoint.path.contains("{id}") || endpoint.path.contains("{number}");
-                    if by_id {
-                        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{what}");
-                    }
-                }
-            }
-            checked += 1;
+        let b_session = b_admin_session(&app, &b_key).await;
+        for (label, b_token) in [("key", b_key.clone()), ("session", b_session)] {
+            sweep(&app, &fixture, label, b_token).await;
         }
-        assert_eq!(checked, ENDPOINTS.len());
         assert_eq!(
             a_view(&app, &a_key, &fixture).await,
             before,

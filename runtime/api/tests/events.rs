@@ -77,6 +77,7 @@ where
         registry,
         addr,
         recordings_dir: recordings.path().to_owned(),
+        clock_offset: Default::default(), // this state keeps the system clock
     };
     let outcome = tokio::spawn(body(app, bus)).await;
     server.abort();

@@ -14,6 +14,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Scenario(command)) => cli::scenario::run(command),
+        Some(Command::Config(command)) => cli::config::run(command),
         Some(Command::Serve(args)) => cli::serve::run(*args),
         None => cli::serve::run(cli::serve::ServeArgs::parse_defaults()),
     }

@@ -65,6 +65,10 @@ integer_id!(
     /// An API key of a tenant.
     ApiKeyId
 );
+integer_id!(
+    /// A user's login session.
+    UserSessionId
+);
 
 macro_rules! text_id {
     ($(#[$doc:meta])* $name:ident) => {

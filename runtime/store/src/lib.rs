@@ -78,6 +78,7 @@ mod sip_accounts;
 mod store;
 mod tenants;
 mod trunks;
+mod user_sessions;
 mod users;
 mod webhooks;
 mod working_hours;
@@ -112,6 +113,7 @@ pub use store::{
 };
 pub use tenants::{NewTenant, Tenant};
 pub use trunks::{Trunk, TrunkSpec};
+pub use user_sessions::UserSession;
 pub use users::{Device, MAX_DEVICES_PER_USER, Role, Skill, User, UserSpec};
 pub use webhooks::{
     AttemptOutcome, MAX_WEBHOOK_ERROR_LEN, MAX_WEBHOOK_SECRET_LEN, MAX_WEBHOOK_URL_LEN,

@@ -71,6 +71,32 @@ impl Store {
         tenant_from_row(&row)
     }
 
+    /// Renames a tenant and sets its country code (the slug stays: it is the tenant's key).
+    pub async fn update_tenant(
+        &self,
+        id: TenantId,
+        name: &str,
+        country_code: &str,
+    ) -> Result<Tenant> {
+        require_text("tenant name", name, MAX_NAME_LEN)?;
+        let country = country_code.trim().trim_start_matches('+');
+        if !country.bytes().all(|b| b.is_ascii_digit()) || country.len() > 3 {
+            return Err(StoreError::Invalid(format!(
+                "country code {country:?} is not 1-3 digits"
+            )));
+        }
+        let row = sqlx::query(&format!(
+            "UPDATE tenants SET name = $2, country_code = $3 WHERE id = $1 RETURNING {TENANT_COLUMNS}"
+        ))
+        .bind(id.0)
+        .bind(name)
+        .bind(country)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound("tenant"))?;
+        tenant_from_row(&row)
+    }
+
     /// One tenant by id.
     pub async fn tenant(&self, id: TenantId) -> Result<Tenant> {
         let row = sqlx::query(&format!(

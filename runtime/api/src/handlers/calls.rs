@@ -94,8 +94,10 @@ pub(crate) async fn search(
     State(state): State<ApiState>,
     ApiQuery(query): ApiQuery<CallQuery>,
 ) -> ApiResult<Json<CallPage>> {
-    caller.require(Role::Supervisor)?;
-    let filter = query.filter()?;
+    let mut filter = query.filter()?;
+    if let Some(own) = caller.call_scope()? {
+        filter.agent = Some(own);
+    }
     let tenant = caller.tenant.id;
     let calls = state
         .store
@@ -165,7 +167,11 @@ pub(crate) async fn get(
     State(state): State<ApiState>,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<Call>> {
-    Ok(Json(state.store.call(caller.tenant.id, &CallId(id)).await?))
+    let call = state.store.call(caller.tenant.id, &CallId(id)).await?;
+    if !caller.may_read_call_of(call.agent) {
+        return Err(ApiError::NotFound("call not found".into()));
+    }
+    Ok(Json(call))
 }
 
 pub(crate) async fn events(
@@ -175,6 +181,9 @@ pub(crate) async fn events(
 ) -> ApiResult<Json<Vec<CallEvent>>> {
     let tenant = caller.tenant.id;
     let id = CallId(id);
-    state.store.call(tenant, &id).await?; // 404 rather than an empty timeline
+    let call = state.store.call(tenant, &id).await?; // 404 rather than an empty timeline
+    if !caller.may_read_call_of(call.agent) {
+        return Err(ApiError::NotFound("call not found".into()));
+    }
     Ok(Json(state.store.call_events(tenant, &id).await?))
 }

@@ -59,6 +59,8 @@ pub struct TestApp {
     pub addr: std::net::SocketAddr,
     /// Where the API reads recording files.
     pub recordings_dir: std::path::PathBuf,
+    /// How far the API's clock is ahead of the real one (ms); see [`TestApp::advance`].
+    pub clock_offset: Arc<std::sync::atomic::AtomicI64>,
 }
 
 /// A response: status, headers, body.
@@ -89,6 +91,18 @@ impl Reply {
 }
 
 impl TestApp {
+    /// Moves the API's clock (session expiry, login limits) `ms` ahead.
+    pub fn advance(&self, ms: i64) {
+        self.clock_offset
+            .fetch_add(ms, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// The API's current time.
+    pub fn now(&self) -> wasmphony_store::UnixMs {
+        wasmphony_store::UnixMs::now()
+            .plus_ms(self.clock_offset.load(std::sync::atomic::Ordering::SeqCst))
+    }
+
     /// Sends one request; `content_type` with `body`.
     pub async fn send(
         &self,
@@ -192,18 +206,27 @@ where
     .unwrap();
     let registry = Arc::new(ScenarioRegistry::new(host));
     let recordings = tempfile::tempdir().unwrap();
+    // The API's clock is the real one plus an offset a test may move forward.
+    let clock_offset = Arc::new(std::sync::atomic::AtomicI64::new(0));
+    let offset = clock_offset.clone();
+    let clock = Arc::new(move || {
+        wasmphony_store::UnixMs::now().plus_ms(offset.load(std::sync::atomic::Ordering::SeqCst))
+    });
     let state = ApiState::new(store.clone(), registry.clone())
         .with_admin_key(ADMIN_KEY)
+        .with_clock(clock)
         .with_limits(limits)
         .with_recordings_dir(recordings.path());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let server = tokio::spawn(async move { axum::serve(listener, router(state)).await });
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
     let app = TestApp {
         store: store.clone(),
         registry,
         addr,
         recordings_dir: recordings.path().to_owned(),
+        clock_offset,
     };
     let outcome = tokio::spawn(body(app)).await;
     server.abort();

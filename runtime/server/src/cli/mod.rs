@@ -1,5 +1,6 @@
 //! The command line: one module per subcommand.
 
+pub(crate) mod config;
 pub(crate) mod logging;
 pub(crate) mod scenario;
 pub(crate) mod serve;
@@ -21,4 +22,7 @@ pub(crate) enum Command {
     /// Work with scenario components.
     #[command(subcommand)]
     Scenario(scenario::ScenarioCommand),
+    /// Work with YAML site files.
+    #[command(subcommand)]
+    Config(config::ConfigCommand),
 }

@@ -55,6 +55,10 @@ pub(crate) struct ServeArgs {
     /// The platform administrator's API key; a random one is generated and printed when absent.
     #[arg(long, env = "WASMPHONY_ADMIN_KEY", hide_env_values = true)]
     pub(crate) admin_key: Option<String>,
+    /// A YAML site file (tenants, users, numbers, routes, queues, trunks, prompts,
+    /// components) validated and applied at start; no demo tenant is created then.
+    #[arg(long, env = "WASMPHONY_CONFIG")]
+    pub(crate) config: Option<PathBuf>,
     /// Do not create the demo tenant on an empty database.
     #[arg(long)]
     pub(crate) no_demo: bool,
@@ -132,6 +136,7 @@ async fn serve(args: ServeArgs) -> ExitCode {
         database_url: args.database,
         node: args.node,
         seed_demo: !args.no_demo,
+        site_file: args.config,
     };
     let server = match Server::boot(&config).await {
         Ok(server) => server,
@@ -227,6 +232,14 @@ fn print_banner(server: &Server) {
         server.components.registered,
         if server.seeded_demo { " (demo tenant created)" } else { "" }
     );
+    if let Some(site) = &server.site {
+        println!(
+            "  site file:  {} created, {} updated, {} unchanged",
+            site.created.len(),
+            site.updated.len(),
+            site.unchanged
+        );
+    }
     for refused in &server.components.refused {
         println!("  refused:    {refused}");
     }

@@ -41,7 +41,10 @@ impl HttpApi {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(self.listener, wasmphony_api::router(self.state))
+        // The peer address feeds the per-source login attempt limit.
+        let app =
+            wasmphony_api::router(self.state).into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)
             .await
     }

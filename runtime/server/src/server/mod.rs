@@ -1,9 +1,11 @@
 //! The server: the store, the scenario host and its registry, assembled at start-up.
 //!
 //! Start-up order matters: the store first (calls cut by a crash are closed before anything
-//! new starts), then the demo tenant on an empty database, then every tenant's component
-//! versions into the registry, so the first call already finds its scenario.
+//! new starts), then the site file if one is given (validated as a whole, then applied) or
+//! else the demo tenant on an empty database, then every tenant's component versions into
+//! the registry, so the first call already finds its scenario.
 
+mod config;
 mod demo;
 mod http;
 mod metrics;
@@ -19,6 +21,7 @@ use wasmphony_events::EventBus;
 use wasmphony_store::{Store, UnixMs};
 use wasmphony_webhooks::{WebhookConfig, WebhookError, Webhooks};
 
+pub(crate) use config::{ApplyReport, SiteConfig};
 pub(crate) use demo::{DEMO_NUMBERS, DEMO_TENANT};
 pub(crate) use http::HttpApi;
 pub(crate) use telephony::{Telephony, TelephonyConfig};
@@ -34,6 +37,8 @@ pub(crate) struct ServerConfig {
     pub(crate) node: String,
     /// Whether to create the demo tenant when the database has no tenant at all.
     pub(crate) seed_demo: bool,
+    /// A YAML site file applied at start (then no demo tenant is created).
+    pub(crate) site_file: Option<PathBuf>,
 }
 
 /// Why the server could not start.
@@ -52,6 +57,10 @@ pub(crate) enum BootError {
     Demo(String),
     #[error("loading the stored components: {0}")]
     Restore(#[from] wasmphony_api::RestoreError),
+    #[error("site file refused, nothing written: {0}")]
+    SiteFile(#[from] config::ConfigError),
+    #[error("applying the site file: {0}")]
+    SiteApply(#[from] config::ApplyError),
 }
 
 /// A started server's parts.
@@ -61,6 +70,8 @@ pub(crate) struct Server {
     pub(crate) database_url: String,
     pub(crate) closed_interrupted: u64,
     pub(crate) seeded_demo: bool,
+    /// What the site file changed, when one was given.
+    pub(crate) site: Option<ApplyReport>,
     pub(crate) components: RestoreReport,
     pub(crate) data_dir: PathBuf,
     /// Live events: the call journal publishes, the API's WebSocket streams them and
@@ -87,8 +98,6 @@ impl Server {
         let store = Store::connect(&database_url).await?.for_node(&config.node);
         let closed_interrupted = store.close_interrupted(UnixMs::now()).await?;
 
-        let seeded_demo = config.seed_demo && demo::seed_if_empty(&store).await?;
-
         let metrics = Arc::new(Metrics::new());
         let host = ScenarioHost::observed(
             HostConfig {
@@ -97,6 +106,13 @@ impl Server {
             },
             Arc::new(metrics::GuestMetrics::new(metrics.clone())),
         )?;
+        // A site file is validated as a whole (components compiled) before it is applied.
+        let site = match &config.site_file {
+            Some(file) => Some(SiteConfig::load(file, &host)?.apply(&store).await?),
+            None => None,
+        };
+        let seeded_demo = config.seed_demo && site.is_none() && demo::seed_if_empty(&store).await?;
+
         let registry = Arc::new(ScenarioRegistry::new(host));
         let components = wasmphony_api::restore_registry(&store, &registry).await?;
         Ok(Server {
@@ -105,6 +121,7 @@ impl Server {
             database_url,
             closed_interrupted,
             seeded_demo,
+            site,
             components,
             data_dir: config.data_dir.clone(),
             events: EventBus::new(),
