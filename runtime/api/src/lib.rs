@@ -28,6 +28,7 @@
 
 mod auth;
 mod byte_range;
+mod callback_number;
 mod component_sync;
 mod error;
 mod extract;
@@ -35,15 +36,22 @@ mod handlers;
 mod keys;
 pub mod limits;
 mod metrics;
+mod originator;
+mod rate_limit;
+mod rfc3339;
 mod router;
 mod state;
 
 pub use component_sync::{RestoreError, RestoreReport, restore_registry};
 pub use error::{ApiError, ApiResult};
 pub use handlers::events::MAX_EVENT_SUBSCRIBERS_PER_TENANT;
+pub use handlers::widget::{AT_PAST_TOLERANCE_MS, MAX_CALLBACK_AHEAD_MS, MAX_VISITOR_NAME_LEN};
+pub use handlers::widget_keys::WIDGET_KEY_PREFIX;
 pub use keys::{KEY_PREFIX, NewKey, generate_key, hash_key};
 pub use limits::ApiLimits;
 pub use metrics::{Counter, Gauge, MAX_SERIES_PER_METRIC, Metrics};
+pub use originator::{OriginateRefusal, OriginateRequest, Originator};
+pub use rate_limit::{BucketSpec, RateLimiter};
 pub use router::{
     API_PREFIX, Access, BodyKind, ENDPOINTS, Endpoint, OPENAPI_JSON, endpoint_method, router,
 };

@@ -1,17 +1,21 @@
 //! What every handler can reach: the store, the scenario registry, limits, metrics, the
-//! live event bus and the webhook change signal.
+//! live event bus, the webhook change signal, the click-to-call originator and the widget
+//! route's rate limits.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use parking_lot::Mutex;
 use tokio::sync::Notify;
 use wasmphony_engine::ScenarioRegistry;
 use wasmphony_events::EventBus;
 use wasmphony_store::Store;
 
 use crate::keys::hash_key;
-use crate::limits::ApiLimits;
+use crate::limits::{ApiLimits, WIDGET_TRACKED_SOURCES};
 use crate::metrics::Metrics;
+use crate::originator::Originator;
+use crate::rate_limit::RateLimiter;
 
 /// The shared state of the router. Cheap to clone.
 #[derive(Clone)]
@@ -28,6 +32,26 @@ pub struct ApiState {
     pub(crate) events: EventBus,
     /// Told after every webhook change, so webhook delivery re-reads the set at once.
     pub(crate) webhook_changes: Arc<Notify>,
+    /// Places click-to-call calls (the server's call controller); `None`: no phone side.
+    pub(crate) originator: Option<Arc<dyn Originator>>,
+    /// The public widget route's token buckets.
+    pub(crate) widget_limits: Arc<Mutex<WidgetLimiters>>,
+}
+
+/// Token buckets of the public widget route: per widget key and per source address.
+#[derive(Debug)]
+pub(crate) struct WidgetLimiters {
+    pub(crate) per_key: RateLimiter<i64>,
+    pub(crate) per_source: RateLimiter<std::net::IpAddr>,
+}
+
+impl WidgetLimiters {
+    fn new(limits: &ApiLimits) -> Arc<Mutex<WidgetLimiters>> {
+        Arc::new(Mutex::new(WidgetLimiters {
+            per_key: RateLimiter::new(limits.widget_per_key, WIDGET_TRACKED_SOURCES),
+            per_source: RateLimiter::new(limits.widget_per_source, WIDGET_TRACKED_SOURCES),
+        }))
+    }
 }
 
 impl ApiState {
@@ -36,10 +60,13 @@ impl ApiState {
     ///
     /// The registry is keyed by tenant **slug**, as the call controller looks scenarios up.
     pub fn new(store: Store, registry: Arc<ScenarioRegistry>) -> ApiState {
+        let limits = ApiLimits::default();
         ApiState {
             store,
             registry,
-            limits: ApiLimits::default(),
+            widget_limits: WidgetLimiters::new(&limits),
+            originator: None,
+            limits,
             metrics: Arc::new(Metrics::new()),
             admin_key_hash: None,
             recordings_dir: None,
@@ -78,6 +105,13 @@ impl ApiState {
     /// Uses these body limits.
     pub fn with_limits(mut self, limits: ApiLimits) -> ApiState {
         self.limits = limits;
+        self.widget_limits = WidgetLimiters::new(&limits);
+        self
+    }
+
+    /// Places click-to-call calls (`POST /api/v1/calls/originate`) with `originator`.
+    pub fn with_originator(mut self, originator: Arc<dyn Originator>) -> ApiState {
+        self.originator = Some(originator);
         self
     }
 

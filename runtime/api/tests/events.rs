@@ -77,6 +77,7 @@ where
         registry,
         addr,
         recordings_dir: recordings.path().to_owned(),
+        originated: Default::default(),
     };
     let outcome = tokio::spawn(body(app, bus)).await;
     server.abort();
