@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use tokio::net::TcpListener;
-use wasmphony_api::{ApiState, Metrics};
+use wasmphony_api::{ApiState, Metrics, Originator};
 
 use super::Server;
 
@@ -32,6 +32,12 @@ impl HttpApi {
         Ok(HttpApi { listener, state })
     }
 
+    /// Places click-to-call calls with `originator` (the phone side's controller, which
+    /// starts after the API is bound).
+    pub(crate) fn set_originator(&mut self, originator: Arc<dyn Originator>) {
+        self.state = self.state.clone().with_originator(originator);
+    }
+
     /// The address actually bound.
     pub(crate) fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()
@@ -42,7 +48,10 @@ impl HttpApi {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(self.listener, wasmphony_api::router(self.state))
+        // With the peer's address: the public widget route rate-limits per source.
+        let app =
+            wasmphony_api::router(self.state).into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)
             .await
     }
