@@ -218,6 +218,10 @@ api_test!(
             "normalised with the tenant's country"
         );
         assert_eq!(body["filed"], true);
+        assert_eq!(
+            filed.headers["access-control-allow-origin"], "*",
+            "any page reads it"
+        );
         let listed = tasks(&app, a).await;
         assert_eq!(listed.len(), 1);
         let task = &listed[0];

@@ -10,8 +10,9 @@ use std::time::Instant;
 
 use axum::Json;
 use axum::extract::{ConnectInfo, FromRequestParts, State};
-use axum::http::StatusCode;
 use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header::ACCESS_CONTROL_ALLOW_ORIGIN};
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use wasmphony_store::{CallbackTask, UnixMs, WidgetCallback, WidgetFiling};
 
@@ -91,7 +92,25 @@ fn too_many(what: &str, wait: std::time::Duration) -> ApiError {
     }
 }
 
+/// Files the request; any page may read the answer (the widget runs on the tenant's site,
+/// and the answer holds nothing but the request). The body is read whatever its
+/// Content-Type, so a page can send it as `text/plain` without a CORS preflight.
 pub(crate) async fn request_callback(
+    state: State<ApiState>,
+    source: SourceIp,
+    widget_key: ApiPath<String>,
+    body: ApiBytes,
+) -> Response {
+    let mut response = file_request(state, source, widget_key, body)
+        .await
+        .into_response();
+    response
+        .headers_mut()
+        .insert(ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    response
+}
+
+async fn file_request(
     State(state): State<ApiState>,
     SourceIp(source): SourceIp,
     ApiPath(widget_key): ApiPath<String>,
