@@ -14,8 +14,10 @@ mod support;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
+use futures_util::StreamExt;
 use support::phone::{Ear, banner_secret, start_baresip, tone_frames};
 use support::{Server, sipp_xml};
+use tokio_tungstenite::tungstenite::Message;
 
 const AGENT: &str = "101";
 /// An extension of the demo tenant that no phone registers in these tests.
@@ -153,6 +155,15 @@ fn click_to_call_rings_the_extension_then_the_customer_through_the_trunk_and_bri
     let (status, _) = server.http("GET", "/api/v1/calls?limit=10", Some(&admin), None);
     assert_eq!(status, 200);
 
+    // An operator screen follows the call live.
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let url = format!("ws://{}/api/v1/events?key={agent_key}", server.http);
+    let mut screen = runtime.block_on(async {
+        tokio_tungstenite::connect_async(url)
+            .await
+            .expect("the socket opens")
+            .0
+    });
     let ear = Ear::open();
     let carrier = carrier(carrier_port, ear.port);
     std::thread::sleep(Duration::from_millis(500));
@@ -172,6 +183,36 @@ fn click_to_call_rings_the_extension_then_the_customer_through_the_trunk_and_bri
     );
     let heard = ear.heard();
     let call = finished_call(&server, &admin, &call_id);
+    let live: Vec<serde_json::Value> = runtime.block_on(async {
+        let mut seen = Vec::new();
+        while !seen
+            .iter()
+            .any(|e: &serde_json::Value| e["type"] == "call_ended")
+        {
+            let message = tokio::time::timeout(Duration::from_secs(10), screen.next())
+                .await
+                .expect("events arrive")
+                .expect("the socket stays open")
+                .expect("a frame");
+            if let Message::Text(text) = message {
+                let event: serde_json::Value = serde_json::from_str(text.as_str()).expect("json");
+                if event["call_id"] == call_id.as_str() {
+                    seen.push(event);
+                }
+            }
+        }
+        seen
+    });
+    let types: Vec<_> = live
+        .iter()
+        .map(|e| e["type"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        types,
+        ["call_ringing", "call_answered", "call_ended"],
+        "{live:#?}"
+    );
+    assert_eq!(live[2]["disposition"], "answered", "{live:#?}");
     drop(phone);
     assert_eq!(call["direction"], "outbound", "{call}");
     assert_eq!(call["source"], "click-to-call", "{call}");
