@@ -39,6 +39,21 @@ pub enum ApiError {
     /// The route exists but not with this method.
     #[error("this method is not allowed here")]
     MethodNotAllowed,
+    /// The request is well-formed but its values cannot be acted on (a number that may
+    /// not be called, a time out of range).
+    #[error("{0}")]
+    Unprocessable(String),
+    /// Too many requests from this source; try again after `retry_after_secs`.
+    #[error("{message}")]
+    TooManyRequests {
+        /// Why, for the body.
+        message: String,
+        /// Sent as `Retry-After`.
+        retry_after_secs: u64,
+    },
+    /// A part of the server the route needs is not running (no phone side).
+    #[error("{0}")]
+    Unavailable(String),
     /// Something failed on our side; the message is safe to show.
     #[error("{0}")]
     Internal(String),
@@ -61,6 +76,9 @@ impl ApiError {
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::RangeNotSatisfiable(_) => StatusCode::RANGE_NOT_SATISFIABLE,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -78,6 +96,9 @@ impl ApiError {
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::RangeNotSatisfiable(_) => "range_not_satisfiable",
             ApiError::MethodNotAllowed => "method_not_allowed",
+            ApiError::Unprocessable(_) => "unprocessable",
+            ApiError::TooManyRequests { .. } => "too_many_requests",
+            ApiError::Unavailable(_) => "unavailable",
             ApiError::Internal(_) => "internal",
         }
     }
@@ -102,7 +123,17 @@ impl IntoResponse for ApiError {
                 message: self.to_string(),
             },
         };
-        (self.status(), axum::Json(body)).into_response()
+        let mut response = (self.status(), axum::Json(body)).into_response();
+        if let ApiError::TooManyRequests {
+            retry_after_secs, ..
+        } = self
+        {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(retry_after_secs.max(1)),
+            );
+        }
+        response
     }
 }
 

@@ -28,6 +28,7 @@
 
 mod auth;
 mod byte_range;
+mod callback_number;
 mod component_sync;
 mod error;
 mod extract;
@@ -36,20 +37,27 @@ mod keys;
 pub mod limits;
 pub mod login_throttle;
 mod metrics;
+mod originator;
 mod passwords;
+mod rate_limit;
+mod rfc3339;
 mod router;
 mod state;
 
 pub use component_sync::{RestoreError, RestoreReport, restore_registry};
 pub use error::{ApiError, ApiResult};
 pub use handlers::events::MAX_EVENT_SUBSCRIBERS_PER_TENANT;
+pub use handlers::widget::{AT_PAST_TOLERANCE_MS, MAX_CALLBACK_AHEAD_MS, MAX_VISITOR_NAME_LEN};
+pub use handlers::widget_keys::WIDGET_KEY_PREFIX;
 pub use keys::{KEY_PREFIX, NewKey, SESSION_LIFETIME_MS, SESSION_PREFIX, generate_key, hash_key};
 pub use limits::ApiLimits;
 pub use metrics::{
     Collector, Counter, Gauge, Histogram, LATENCY_BUCKETS, Labels, MAX_SERIES_PER_METRIC, Metrics,
     Scrape,
 };
+pub use originator::{OriginateRefusal, OriginateRequest, Originator};
 pub use passwords::{MAX_PASSWORD_LEN, MIN_PASSWORD_LEN};
+pub use rate_limit::{BucketSpec, RateLimiter};
 pub use router::{
     API_PREFIX, Access, BodyKind, ENDPOINTS, Endpoint, OPENAPI_JSON, endpoint_method, router,
 };

@@ -10,8 +10,9 @@ use axum::routing::{MethodRouter, delete, get, patch, post, put};
 
 use crate::error::ApiError;
 use crate::handlers::{
-    callbacks, calls, components, contacts, events, login, metrics, numbers, prompts, queues,
-    recordings, records, reports, routes, tenants, trunks, user_password, users, webhooks,
+    callbacks, calls, components, contacts, events, login, metrics, numbers, originate, prompts,
+    queues, recordings, records, reports, routes, tenants, trunks, user_password, users, webhooks,
+    widget, widget_keys,
 };
 use crate::limits::ApiLimits;
 use crate::state::ApiState;
@@ -46,6 +47,9 @@ pub enum Access {
     Platform,
     /// A tenant's key (the handler checks the role).
     Tenant,
+    /// No bearer key: a tenant's public widget key in the path, which can only file
+    /// callback requests (rate-limited).
+    Widget,
 }
 
 /// One served route.
@@ -75,7 +79,7 @@ const fn endpoint(
     }
 }
 
-use Access::{Platform, Public, Tenant};
+use Access::{Platform, Public, Tenant, Widget};
 use BodyKind::{Component, Csv, Json, None as NoBody, Prompt};
 
 /// Every route the API serves.
@@ -128,6 +132,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     endpoint("PUT", "/api/v1/components/{name}/canary", Json, Tenant),
     endpoint("GET", "/api/v1/calls", NoBody, Tenant),
     endpoint("GET", "/api/v1/calls/live", NoBody, Tenant),
+    endpoint("POST", "/api/v1/calls/originate", Json, Tenant),
     endpoint("GET", "/api/v1/calls/export.csv", NoBody, Tenant),
     endpoint("GET", "/api/v1/calls/{id}", NoBody, Tenant),
     endpoint("GET", "/api/v1/calls/{id}/events", NoBody, Tenant),
@@ -159,6 +164,12 @@ pub const ENDPOINTS: &[Endpoint] = &[
     endpoint("GET", "/api/v1/reports/by-source", NoBody, Tenant),
     endpoint("GET", "/api/v1/reports/by-tag", NoBody, Tenant),
     endpoint("GET", "/api/v1/reports/by-weekday-hour", NoBody, Tenant),
+    endpoint("GET", "/api/v1/reports/widget", NoBody, Tenant),
+    endpoint("GET", "/api/v1/widget-keys", NoBody, Tenant),
+    endpoint("POST", "/api/v1/widget-keys", Json, Tenant),
+    endpoint("DELETE", "/api/v1/widget-keys/{id}", NoBody, Tenant),
+    endpoint("POST", "/api/v1/widget-keys/{id}/rotate", NoBody, Tenant),
+    endpoint("POST", "/api/v1/widget/{key}/callback", Json, Widget),
     endpoint("GET", "/api/v1/webhooks", NoBody, Tenant),
     endpoint("POST", "/api/v1/webhooks", Json, Tenant),
     endpoint("GET", "/api/v1/webhooks/{id}", NoBody, Tenant),
@@ -218,6 +229,7 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<ApiState>> {
         ("PUT", "/api/v1/components/{name}/canary") => put(components::canary),
         ("GET", "/api/v1/calls") => get(calls::search),
         ("GET", "/api/v1/calls/live") => get(calls::live),
+        ("POST", "/api/v1/calls/originate") => post(originate::originate),
         ("GET", "/api/v1/calls/export.csv") => get(calls::export_csv),
         ("GET", "/api/v1/calls/{id}") => get(calls::get),
         ("GET", "/api/v1/calls/{id}/events") => get(calls::events),
@@ -249,6 +261,12 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<ApiState>> {
         ("GET", "/api/v1/reports/by-source") => get(reports::by_source),
         ("GET", "/api/v1/reports/by-tag") => get(reports::by_tag),
         ("GET", "/api/v1/reports/by-weekday-hour") => get(reports::by_weekday_hour),
+        ("GET", "/api/v1/reports/widget") => get(reports::widget),
+        ("GET", "/api/v1/widget-keys") => get(widget_keys::list),
+        ("POST", "/api/v1/widget-keys") => post(widget_keys::create),
+        ("DELETE", "/api/v1/widget-keys/{id}") => delete(widget_keys::revoke),
+        ("POST", "/api/v1/widget-keys/{id}/rotate") => post(widget_keys::rotate),
+        ("POST", "/api/v1/widget/{key}/callback") => post(widget::request_callback),
         ("GET", "/api/v1/webhooks") => get(webhooks::list),
         ("POST", "/api/v1/webhooks") => post(webhooks::create),
         ("GET", "/api/v1/webhooks/{id}") => get(webhooks::get),

@@ -1,5 +1,6 @@
 //! What every handler can reach: the store, the scenario registry, limits, metrics, the
-//! live event bus and the webhook change signal.
+//! live event bus, the webhook change signal, the click-to-call originator and the widget
+//! route's rate limits.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -11,9 +12,11 @@ use wasmphony_events::EventBus;
 use wasmphony_store::{Store, UnixMs};
 
 use crate::keys::hash_key;
-use crate::limits::ApiLimits;
+use crate::limits::{ApiLimits, WIDGET_TRACKED_SOURCES};
 use crate::login_throttle::LoginThrottle;
 use crate::metrics::Metrics;
+use crate::originator::Originator;
+use crate::rate_limit::RateLimiter;
 
 /// The shared state of the router. Cheap to clone.
 #[derive(Clone)]
@@ -34,6 +37,10 @@ pub struct ApiState {
     pub(crate) clock: Clock,
     /// Login attempt limits and the stand-in hash checked for unknown users.
     pub(crate) logins: Arc<LoginGuard>,
+    /// Places click-to-call calls (the server's call controller); `None`: no phone side.
+    pub(crate) originator: Option<Arc<dyn Originator>>,
+    /// The public widget route's token buckets.
+    pub(crate) widget_limits: Arc<Mutex<WidgetLimiters>>,
 }
 
 /// The API's source of the current time.
@@ -48,16 +55,35 @@ pub(crate) struct LoginGuard {
     pub(crate) stand_in_hash: OnceCell<String>,
 }
 
+/// Token buckets of the public widget route: per widget key and per source address.
+#[derive(Debug)]
+pub(crate) struct WidgetLimiters {
+    pub(crate) per_key: RateLimiter<i64>,
+    pub(crate) per_source: RateLimiter<std::net::IpAddr>,
+}
+
+impl WidgetLimiters {
+    fn new(limits: &ApiLimits) -> Arc<Mutex<WidgetLimiters>> {
+        Arc::new(Mutex::new(WidgetLimiters {
+            per_key: RateLimiter::new(limits.widget_per_key, WIDGET_TRACKED_SOURCES),
+            per_source: RateLimiter::new(limits.widget_per_source, WIDGET_TRACKED_SOURCES),
+        }))
+    }
+}
+
 impl ApiState {
     /// State over `store` and `registry` with the default limits, a fresh metrics registry
     /// and no platform administrator (tenant keys only).
     ///
     /// The registry is keyed by tenant **slug**, as the call controller looks scenarios up.
     pub fn new(store: Store, registry: Arc<ScenarioRegistry>) -> ApiState {
+        let limits = ApiLimits::default();
         ApiState {
             store,
             registry,
-            limits: ApiLimits::default(),
+            widget_limits: WidgetLimiters::new(&limits),
+            originator: None,
+            limits,
             metrics: Arc::new(Metrics::new()),
             admin_key_hash: None,
             recordings_dir: None,
@@ -110,6 +136,13 @@ impl ApiState {
     /// Uses these body limits.
     pub fn with_limits(mut self, limits: ApiLimits) -> ApiState {
         self.limits = limits;
+        self.widget_limits = WidgetLimiters::new(&limits);
+        self
+    }
+
+    /// Places click-to-call calls (`POST /api/v1/calls/originate`) with `originator`.
+    pub fn with_originator(mut self, originator: Arc<dyn Originator>) -> ApiState {
+        self.originator = Some(originator);
         self
     }
 

@@ -219,6 +219,16 @@ async fn seed_tenant_a(app: &TestApp, key: &str, tenant: TenantId) -> Fixture {
         .await,
     );
 
+    let widget = created(
+        app.json(
+            "POST",
+            "/api/v1/widget-keys",
+            key,
+            json!({"name": format!("site {MARKER}"), "number": "+4930111222"}),
+        )
+        .await,
+    );
+
     let id = |value: &Value| value["id"].as_i64().unwrap().to_string();
     let params = HashMap::from([
         ("user", id(&user)),
@@ -226,6 +236,7 @@ async fn seed_tenant_a(app: &TestApp, key: &str, tenant: TenantId) -> Fixture {
         ("queue", id(&queue)),
         ("trunk", id(&trunk)),
         ("webhook", id(&webhook)),
+        ("widget_key", id(&widget["key"])),
         ("record", id(&record)),
         ("contact", contact.id.to_string()),
         ("callback", tasks[0].id.to_string()),
@@ -260,6 +271,10 @@ fn aim(template: &str, fixture: &Fixture) -> String {
         "queues" => param("queue"),
         "trunks" => param("trunk"),
         "webhooks" => param("webhook"),
+        "widget-keys" => param("widget_key"),
+        // The public widget route is reached by a widget key, not a bearer key: B's
+        // bearer key with a key that is nobody's files nothing anywhere.
+        "widget" => "wpw_nobodys".to_owned(),
         "records" => param("record"),
         "contacts" if template.contains("by-number") => param("customer"),
         "contacts" => param("contact"),
@@ -277,6 +292,7 @@ fn aim(template: &str, fixture: &Fixture) -> String {
         .replace("{id}", &own)
         .replace("{name}", &own)
         .replace("{number}", &own)
+        .replace("{key}", &own)
 }
 
 /// A plausible body for each kind of route (valid, so refusals are about ownership).
@@ -322,6 +338,9 @@ fn body_for(method: &str, path: &str, kind: BodyKind) -> (Option<&'static str>, 
             (_, p) if p.starts_with("/api/v1/trunks") => json(
                 json!({"name": "tb", "uri": "sip:b.example", "username": null, "password": null, "caller_id": null, "priority": 1}),
             ),
+            (_, "/api/v1/calls/originate") => json(json!({"from": "101", "to": "+4930111222"})),
+            (_, "/api/v1/widget-keys") => json(json!({"name": "b", "number": "+4930999111"})),
+            (_, p) if p.starts_with("/api/v1/widget/") => json(json!({"number": "+4917000001"})),
             (_, p) if p.starts_with("/api/v1/webhooks") => json(
                 json!({"url": "https://b.example/hook", "secret": "bravo-webhook-key-0123", "events": []}),
             ),
@@ -377,6 +396,7 @@ async fn a_view(app: &TestApp, key: &str, fixture: &Fixture) -> Vec<(String, Str
         format!("/api/v1/contacts/{}/notes", p("contact")),
         format!("/api/v1/records/{}", p("record")),
         "/api/v1/callbacks".to_owned(),
+        "/api/v1/widget-keys".to_owned(),
         "/api/v1/audit".to_owned(),
         format!("/api/v1/contacts/{}/recordings", p("contact")),
         format!("/api/v1/contacts/{}/records", p("contact")),
@@ -455,6 +475,7 @@ async fn sweep(app: &TestApp, fixture: &Fixture, label: &str, mut b_token: Strin
         match endpoint.access {
             Access::Platform => assert_eq!(reply.status, StatusCode::FORBIDDEN, "{what}"),
             Access::Public => assert_eq!(reply.status, StatusCode::OK, "{what}"),
+            Access::Widget => assert_eq!(reply.status, StatusCode::NOT_FOUND, "{what}"),
             Access::Tenant => {
                 // A route that names one of A's objects by id must not find it; routes
                 // that name by a tenant-chosen name (a prompt, a component) act on B's own.
@@ -488,6 +509,13 @@ api_test!(
         for (label, b_token) in [("key", b_key.clone()), ("session", b_session)] {
             sweep(&app, &fixture, label, b_token).await;
         }
+        // Click-to-call was asked for B's tenant, never A's.
+        let originated = app.originated.lock().clone();
+        assert!(!originated.is_empty());
+        assert!(
+            originated.iter().all(|(tenant, _, _)| tenant == "bravo"),
+            "{originated:?}"
+        );
         assert_eq!(
             a_view(&app, &a_key, &fixture).await,
             before,

@@ -78,6 +78,7 @@ where
         addr,
         recordings_dir: recordings.path().to_owned(),
         clock_offset: Default::default(), // this state keeps the system clock
+        originated: Default::default(),
     };
     let outcome = tokio::spawn(body(app, bus)).await;
     server.abort();

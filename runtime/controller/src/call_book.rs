@@ -8,7 +8,7 @@ use std::time::SystemTime;
 
 use parking_lot::Mutex;
 
-use crate::call_record::{CallRecord, Disposition, HangupSide};
+use crate::call_record::{CallDirection, CallRecord, Disposition, HangupSide};
 use crate::journal::CallStart;
 use crate::limits::{MAX_LOG_LINES, MAX_TAGS, MAX_VARS};
 
@@ -98,6 +98,8 @@ impl CallIdentity {
             from: self.from.clone(),
             to: self.to.clone(),
             dialed: self.dialed.clone(),
+            direction: CallDirection::Inbound,
+            source: None,
             started_at: self.started_at,
         }
     }
@@ -117,6 +119,8 @@ impl CallIdentity {
             from: self.from.clone(),
             to: self.to.clone(),
             dialed: self.dialed.clone(),
+            direction: CallDirection::Inbound,
+            source: None,
             started_at: self.started_at,
             answered_at: book.answered_at,
             ended_at: book.ended_at.unwrap_or_else(SystemTime::now),

@@ -11,6 +11,8 @@ pub enum Disposition {
     Abandoned,
     /// The host refused the call before answering, with this SIP status.
     Rejected(u16),
+    /// Nobody answered in time (a call the host placed: click-to-call).
+    NoAnswer,
 }
 
 /// Who ended the call.
@@ -20,6 +22,18 @@ pub enum HangupSide {
     Caller,
     /// The host: the scenario, the fallback, or the controller after the scenario returned.
     Host,
+    /// The called party (the customer of a click-to-call).
+    Callee,
+}
+
+/// Which way a call went, seen from the tenant.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CallDirection {
+    /// Someone called one of the tenant's numbers or a phone called out.
+    #[default]
+    Inbound,
+    /// The host placed the call for the tenant (click-to-call).
+    Outbound,
 }
 
 /// One finished call.
@@ -39,6 +53,10 @@ pub struct CallRecord {
     pub to: String,
     /// The tenant number that was dialed.
     pub dialed: String,
+    /// Inbound, or placed by the host.
+    pub direction: CallDirection,
+    /// What started the call (`click-to-call`), when not a caller.
+    pub source: Option<String>,
     /// When the INVITE arrived.
     pub started_at: SystemTime,
     /// When the call was answered.

@@ -128,7 +128,7 @@ impl Controller {
 }
 
 /// `+` and digits, at least two: a number for the tenant's trunks.
-fn is_dialable_number(text: &str) -> bool {
+pub(crate) fn is_dialable_number(text: &str) -> bool {
     let digits = text.strip_prefix('+').unwrap_or(text);
     digits.len() >= 2 && digits.chars().all(|c| c.is_ascii_digit())
 }

@@ -29,6 +29,10 @@ pub struct CallStart {
     pub to: String,
     /// The tenant number that was dialed.
     pub dialed: String,
+    /// Inbound, or placed by the host.
+    pub direction: crate::call_record::CallDirection,
+    /// What started the call (`click-to-call`), when not a caller.
+    pub source: Option<String>,
     /// When the INVITE arrived.
     pub started_at: SystemTime,
 }

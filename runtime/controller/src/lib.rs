@@ -11,6 +11,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))] // tests may unwrap
 
 mod admission;
+mod agent_first;
 mod call_book;
 mod call_record;
 mod call_task;
@@ -24,6 +25,7 @@ mod journal;
 mod limits;
 mod live_calls;
 mod local_time;
+mod originate;
 mod outbound;
 mod phones;
 mod prompts;
@@ -33,7 +35,7 @@ mod route;
 mod sip_call;
 mod trunks;
 
-pub use call_record::{CallRecord, Disposition, HangupSide};
+pub use call_record::{CallDirection, CallRecord, Disposition, HangupSide};
 pub use context::ControllerConfig;
 pub use controller::Controller;
 pub use counters::{ControllerCounters, ControllerCountersSnapshot, LoadRefusal};
@@ -41,6 +43,7 @@ pub use direct_call::DIRECT_CALL;
 pub use journal::{CallJournal, CallStart, ChannelJournal};
 pub use limits::*;
 pub use local_time::local_time;
+pub use originate::{CLICK_TO_CALL, ORIGINATE_RING_TIME, OriginateError};
 pub use phones::PhoneBook;
 pub use queues::{CallbackJob, CallbackOfferError, QueueDefinition, QueueSize};
 pub use sip_call::{HOLD_MUSIC_PROMPT, QUEUE_CALLBACK_REASON};

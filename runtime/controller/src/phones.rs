@@ -135,7 +135,7 @@ impl Phones {
         *self.books.write() = books;
     }
 
-    fn book(&self, tenant: &str) -> Option<Arc<PhoneBook>> {
+    pub(crate) fn book(&self, tenant: &str) -> Option<Arc<PhoneBook>> {
         self.books.read().get(tenant).cloned()
     }
 

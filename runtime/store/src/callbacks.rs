@@ -146,16 +146,33 @@ pub(crate) async fn upsert_missed(
 }
 
 /// One normalised entry for [`upsert_missed_due`].
-struct MissedTask<'a> {
-    number: &'a str,
-    dialed: &'a str,
-    reason: &'a str,
-    call: Option<&'a CallId>,
-    queue: Option<&'a str>,
+pub(crate) struct MissedTask<'a> {
+    pub(crate) number: &'a str,
+    pub(crate) dialed: &'a str,
+    pub(crate) reason: &'a str,
+    pub(crate) call: Option<&'a CallId>,
+    pub(crate) queue: Option<&'a str>,
+}
+
+/// The customer's open (new or in progress) task, whatever number they dialled, if any.
+pub(crate) async fn find_open_task(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tenant: TenantId,
+    number: &str,
+) -> Result<Option<CallbackTask>> {
+    let row = sqlx::query(&format!(
+        "SELECT {TASK_COLUMNS} FROM callback_tasks WHERE tenant_id = $1 AND number = $2 \
+         AND state IN ('new', 'in_progress') ORDER BY id LIMIT 1"
+    ))
+    .bind(tenant.0)
+    .bind(number)
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.as_ref().map(task_from_row).transpose()
 }
 
 /// A merged task keeps its queue unless the new request names one.
-async fn upsert_missed_due(
+pub(crate) async fn upsert_missed_due(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     tenant: TenantId,
     missed: &MissedTask<'_>,

@@ -81,6 +81,7 @@ mod trunks;
 mod user_sessions;
 mod users;
 mod webhooks;
+mod widget_keys;
 mod working_hours;
 
 pub use api_keys::ApiKey;
@@ -119,5 +120,8 @@ pub use webhooks::{
     AttemptOutcome, MAX_WEBHOOK_ERROR_LEN, MAX_WEBHOOK_SECRET_LEN, MAX_WEBHOOK_URL_LEN,
     MAX_WEBHOOKS_PER_TENANT, MIN_WEBHOOK_SECRET_LEN, TenantWebhook, WEBHOOK_EVENT_KINDS, Webhook,
     WebhookAttempt, WebhookHealth, WebhookId, WebhookSpec,
+};
+pub use widget_keys::{
+    WIDGET_REASON, WidgetCallback, WidgetFiling, WidgetKey, WidgetKeyId, WidgetReport,
 };
 pub use working_hours::{MAX_WINDOWS, OpenWindow, WorkingHours};

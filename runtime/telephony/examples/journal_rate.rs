@@ -14,7 +14,9 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant, SystemTime};
 
 use tokio::sync::Semaphore;
-use wasmphony_controller::{CallJournal, CallRecord, CallStart, Disposition, HangupSide};
+use wasmphony_controller::{
+    CallDirection, CallJournal, CallRecord, CallStart, Disposition, HangupSide,
+};
 use wasmphony_events::EventBus;
 use wasmphony_store::{NewTenant, Store, UnixMs};
 use wasmphony_telephony::StoreJournal;
@@ -55,6 +57,8 @@ async fn main() {
                 from: format!("+3592{:07}", n % 10_000_000),
                 to: "+35924001000".into(),
                 dialed: "+35924001000".into(),
+                direction: CallDirection::Inbound,
+                source: None,
                 started_at: now,
             };
             let record = CallRecord {
@@ -65,6 +69,8 @@ async fn main() {
                 from: call.from.clone(),
                 to: call.to.clone(),
                 dialed: call.dialed.clone(),
+                direction: CallDirection::Inbound,
+                source: None,
                 started_at: now,
                 answered_at: Some(now + Duration::from_millis(500)),
                 ended_at: now + Duration::from_secs(10),

@@ -3,7 +3,9 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use wasmphony_controller::{CallRecord, CallStart, Disposition as CallOutcome, HangupSide as Side};
+use wasmphony_controller::{
+    CallDirection, CallRecord, CallStart, Disposition as CallOutcome, HangupSide as Side,
+};
 use wasmphony_store::{
     CallEnd, CallEvent, CallId, Direction, Disposition, HangupSide, MAX_TAGS_PER_CALL, NewCall,
     UnixMs,
@@ -22,11 +24,14 @@ pub(crate) fn unix_ms(at: SystemTime) -> UnixMs {
 pub(crate) fn new_call(start: &CallStart) -> NewCall {
     NewCall {
         id: CallId(start.call_id.clone()),
-        direction: Direction::Inbound,
+        direction: match start.direction {
+            CallDirection::Inbound => Direction::Inbound,
+            CallDirection::Outbound => Direction::Outbound,
+        },
         from: start.from.clone(),
         to: start.to.clone(),
         dialed: start.dialed.clone(),
-        source: None,
+        source: start.source.clone(),
         start: unix_ms(start.started_at),
         scenario: Some(start.scenario.clone()),
         component_hash: Some(start.component_hash.clone()),
@@ -43,6 +48,8 @@ pub(crate) fn new_call_from_record(record: &CallRecord) -> NewCall {
         from: record.from.clone(),
         to: record.to.clone(),
         dialed: record.dialed.clone(),
+        direction: record.direction,
+        source: record.source.clone(),
         started_at: record.started_at,
     })
 }
@@ -52,7 +59,7 @@ pub(crate) fn disposition(record: &CallRecord) -> Disposition {
     match record.disposition {
         CallOutcome::Answered => Disposition::Answered,
         // The caller gave up before anyone answered.
-        CallOutcome::Abandoned => Disposition::NoAnswer,
+        CallOutcome::Abandoned | CallOutcome::NoAnswer => Disposition::NoAnswer,
         CallOutcome::Rejected(status) if BUSY_STATUSES.contains(&status) => Disposition::Busy,
         CallOutcome::Rejected(_) => Disposition::Failed,
     }
@@ -73,6 +80,7 @@ pub(crate) fn call_end(record: &CallRecord) -> CallEnd {
         hangup_side: Some(match record.hangup_side {
             Side::Caller => HangupSide::Caller,
             Side::Host => HangupSide::System,
+            Side::Callee => HangupSide::Callee,
         }),
         queue: None,
         agent: None,
@@ -156,6 +164,8 @@ mod tests {
             from: "+359888000111".into(),
             to: "+35924001000".into(),
             dialed: "+35924001000".into(),
+            direction: CallDirection::Inbound,
+            source: None,
             started_at: start,
             answered_at: Some(start + Duration::from_millis(40)),
             ended_at: start + Duration::from_secs(5),

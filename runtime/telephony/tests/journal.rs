@@ -10,7 +10,9 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, SystemTime};
 
-use wasmphony_controller::{CallJournal, CallRecord, CallStart, Disposition, HangupSide};
+use wasmphony_controller::{
+    CallDirection, CallJournal, CallRecord, CallStart, Disposition, HangupSide,
+};
 use wasmphony_events::{EventBus, LiveEvent};
 use wasmphony_store::{CallId, CallStatus, NewTenant, Store, StoreError, TenantId};
 use wasmphony_telephony::StoreJournal;
@@ -39,6 +41,8 @@ fn start(tenant: &str, n: usize) -> CallStart {
         from: format!("+3592{n:07}"),
         to: "+35924001000".into(),
         dialed: "+35924001000".into(),
+        direction: CallDirection::Inbound,
+        source: None,
         started_at: SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000),
     }
 }
@@ -52,6 +56,8 @@ fn record(call: &CallStart) -> CallRecord {
         from: call.from.clone(),
         to: call.to.clone(),
         dialed: call.dialed.clone(),
+        direction: CallDirection::Inbound,
+        source: None,
         started_at: call.started_at,
         answered_at: Some(call.started_at + Duration::from_secs(1)),
         ended_at: call.started_at + Duration::from_secs(20),

@@ -5,7 +5,8 @@ use axum::Json;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use wasmphony_store::{
-    DEFAULT_SERVICE_LEVEL_MS, GroupCount, Period, Role, ServiceSummary, UnixMs, UserId, WeekdayHour,
+    DEFAULT_SERVICE_LEVEL_MS, GroupCount, Period, Role, ServiceSummary, UnixMs, UserId,
+    WeekdayHour, WidgetReport,
 };
 
 use crate::auth::TenantCaller;
@@ -131,4 +132,19 @@ pub(crate) async fn by_weekday_hour(
         .calls_by_weekday_hour(caller.tenant.id, query.period()?, offset)
         .await?;
     Ok(Json(rows))
+}
+
+/// Callback-widget effectiveness: requests filed in the period and how they went.
+pub(crate) async fn widget(
+    caller: TenantCaller,
+    State(state): State<ApiState>,
+    ApiQuery(query): ApiQuery<ReportQuery>,
+) -> ApiResult<Json<WidgetReport>> {
+    caller.require(Role::Supervisor)?;
+    Ok(Json(
+        state
+            .store
+            .widget_report(caller.tenant.id, query.period()?)
+            .await?,
+    ))
 }

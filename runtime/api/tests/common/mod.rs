@@ -12,8 +12,9 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper::{HeaderMap, Method, Request, StatusCode};
 use hyper_util::rt::TokioIo;
+use parking_lot::Mutex;
 use serde_json::Value;
-use wasmphony_api::{ApiLimits, ApiState, router};
+use wasmphony_api::{ApiLimits, ApiState, OriginateRefusal, OriginateRequest, Originator, router};
 use wasmphony_engine::{HostConfig, ScenarioHost, ScenarioRegistry};
 use wasmphony_store::Store;
 
@@ -61,6 +62,23 @@ pub struct TestApp {
     pub recordings_dir: std::path::PathBuf,
     /// How far the API's clock is ahead of the real one (ms); see [`TestApp::advance`].
     pub clock_offset: Arc<std::sync::atomic::AtomicI64>,
+    /// Click-to-call requests the API passed on: (tenant slug, from, to).
+    pub originated: Arc<Mutex<Vec<(String, String, String)>>>,
+}
+
+/// The API's seam to the phone side, for tests without one: it notes what the API
+/// passed on and places nothing (every extension is unknown to it).
+struct NotingOriginator(Arc<Mutex<Vec<(String, String, String)>>>);
+
+impl Originator for NotingOriginator {
+    fn originate(&self, request: OriginateRequest<'_>) -> Result<String, OriginateRefusal> {
+        self.0.lock().push((
+            request.tenant.to_owned(),
+            request.from.to_owned(),
+            request.to.to_owned(),
+        ));
+        Err(OriginateRefusal::UnknownExtension(request.from.to_owned()))
+    }
 }
 
 /// A response: status, headers, body.
@@ -212,13 +230,16 @@ where
     let clock = Arc::new(move || {
         wasmphony_store::UnixMs::now().plus_ms(offset.load(std::sync::atomic::Ordering::SeqCst))
     });
+    let originated = Arc::new(Mutex::new(Vec::new()));
     let state = ApiState::new(store.clone(), registry.clone())
         .with_admin_key(ADMIN_KEY)
         .with_clock(clock)
         .with_limits(limits)
-        .with_recordings_dir(recordings.path());
+        .with_recordings_dir(recordings.path())
+        .with_originator(Arc::new(NotingOriginator(originated.clone())));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
+    // As the server serves it: with the peer's address (the widget route's rate limit).
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
     let app = TestApp {
@@ -227,6 +248,7 @@ where
         addr,
         recordings_dir: recordings.path().to_owned(),
         clock_offset,
+        originated,
     };
     let outcome = tokio::spawn(body(app)).await;
     server.abort();

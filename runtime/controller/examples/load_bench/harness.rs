@@ -66,7 +66,8 @@ impl Tally {
         }
         match record.hangup_side {
             HangupSide::Caller => self.hangup_caller += 1,
-            HangupSide::Host => self.hangup_host += 1,
+            // Load-bench calls are inbound: nobody is called out.
+            HangupSide::Host | HangupSide::Callee => self.hangup_host += 1,
         }
         if let Some(answered) = record.answered_at
             && let Ok(delay) = answered.duration_since(record.started_at)

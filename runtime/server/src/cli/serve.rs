@@ -159,7 +159,7 @@ async fn serve(args: ServeArgs) -> ExitCode {
             }
         },
     };
-    let api = match HttpApi::bind(&server, args.http, &admin_key).await {
+    let mut api = match HttpApi::bind(&server, args.http, &admin_key).await {
         Ok(api) => api,
         Err(err) => {
             eprintln!("wasmphony: cannot listen on {} for the HTTP API: {err}", args.http);
@@ -187,6 +187,7 @@ async fn serve(args: ServeArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    api.set_originator(telephony.originator());
     print_phone_details(&server, &telephony).await;
     // Dropping it stops webhook delivery: kept until the phone side has stopped.
     let webhooks = match server.start_webhooks(args.webhook_private_targets) {

@@ -1,9 +1,10 @@
 //! The HTTP API listener: the `wasmphony-api` router over this server's store and registry.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use tokio::net::TcpListener;
-use wasmphony_api::ApiState;
+use wasmphony_api::{ApiState, Originator};
 
 use super::Server;
 
@@ -31,6 +32,12 @@ impl HttpApi {
         Ok(HttpApi { listener, state })
     }
 
+    /// Places click-to-call calls with `originator` (the phone side's controller, which
+    /// starts after the API is bound).
+    pub(crate) fn set_originator(&mut self, originator: Arc<dyn Originator>) {
+        self.state = self.state.clone().with_originator(originator);
+    }
+
     /// The address actually bound.
     pub(crate) fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()
@@ -41,7 +48,8 @@ impl HttpApi {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        // The peer address feeds the per-source login attempt limit.
+        // With the peer's address: the login attempt limit and the public widget route
+        // count per source.
         let app =
             wasmphony_api::router(self.state).into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(self.listener, app)

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use wasmphony_controller::{Controller, ControllerConfig};
+use wasmphony_api::{OriginateRefusal, OriginateRequest, Originator};
+use wasmphony_controller::{Controller, ControllerConfig, OriginateError};
 use wasmphony_media::net::PortAllocator;
 use wasmphony_sip::endpoint::{Endpoint, EndpointConfig, TransportKind};
 use wasmphony_telephony::dialer::{Dialer, run_dialer};
@@ -58,6 +59,28 @@ pub(crate) struct Telephony {
     pub(crate) sip_addrs: Vec<SocketAddr>,
     pub(crate) numbers: usize,
     pub(crate) journal: Arc<StoreJournal>,
+}
+
+/// Click-to-call for the HTTP API, over the call controller.
+pub(crate) struct ControllerOriginator(pub(crate) Arc<Controller>);
+
+impl Originator for ControllerOriginator {
+    fn originate(&self, request: OriginateRequest<'_>) -> Result<String, OriginateRefusal> {
+        self.0
+            .originate(request.tenant, request.from, request.to)
+            .map_err(|error| match error {
+                // A tenant without routes or phones has no extension to ring either.
+                OriginateError::UnknownTenant(_) | OriginateError::UnknownExtension(_) => {
+                    OriginateRefusal::UnknownExtension(request.from.into())
+                }
+                OriginateError::NoRegisteredPhone(extension) => {
+                    OriginateRefusal::NoRegisteredPhone(extension)
+                }
+                OriginateError::InvalidTarget(to) => OriginateRefusal::InvalidTarget(to),
+                OriginateError::NoTrunk(number) => OriginateRefusal::NoTrunk(number),
+                OriginateError::AtCapacity => OriginateRefusal::AtCapacity(error.to_string()),
+            })
+    }
 }
 
 /// Longest a stop waits for queued call records.
@@ -127,6 +150,11 @@ impl Telephony {
             numbers: loaded.numbers,
             journal,
         })
+    }
+
+    /// Click-to-call over this phone side's controller, for the HTTP API.
+    pub(crate) fn originator(&self) -> Arc<dyn Originator> {
+        Arc::new(ControllerOriginator(self.controller.clone()))
     }
 
     /// Waits (at most [`STOP_FLUSH_WAIT`]) until the journal has written what it was

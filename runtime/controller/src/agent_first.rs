@@ -1,0 +1,255 @@
+//! Calls the host places for a tenant, agent first: ring a staff member's phones, and
+//! once one answers, call the other party (a customer's number through the tenant's
+//! trunks, or another extension) and bridge the two until either hangs up. A queue's
+//! callback task (`queues/callback.rs`) and click-to-call (`originate.rs`) both go this way.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use tokio::sync::{oneshot, watch};
+use wasmphony_engine::api::DialTarget;
+use wasmphony_media::codec::Codec;
+use wasmphony_media::leg::{LegEvent, MediaLeg};
+use wasmphony_media::play::{PlayItem, PromptLibrary};
+
+use crate::context::ControllerContext;
+use crate::live_calls::{GoneReceiver, Registered};
+use crate::outbound::{AnsweredLeg, RingFailure, resolve_target, ring, send_bye};
+
+/// How long the customer's phone rings before the attempt counts as not reached.
+pub(crate) const CUSTOMER_RING_TIME: Duration = Duration::from_secs(30);
+/// Played to the agent while the customer's phone rings, when the tenant has it.
+pub(crate) const AGENT_INTRO_PROMPT: &str = "callback-agent-intro";
+/// Played to the agent when the customer did not answer, when the tenant has it.
+pub(crate) const CUSTOMER_UNAVAILABLE_PROMPT: &str = "callback-customer-unavailable";
+/// Longest wait, beyond its own length, for a prompt to the agent to end.
+const PROMPT_END_MARGIN: Duration = Duration::from_secs(2);
+
+/// Rings every registered phone of `extensions` at once, presenting `caller_id`; the
+/// answered leg (its label is the extension that answered).
+pub(crate) async fn ring_extensions(
+    context: &Arc<ControllerContext>,
+    prompts: &PromptLibrary,
+    tenant_name: &str,
+    extensions: &[String],
+    caller_id: &str,
+    ring_time: Duration,
+) -> Result<AnsweredLeg, RingFailure> {
+    let mut requests = Vec::new();
+    for extension in extensions {
+        let target = DialTarget::Extension(extension.clone());
+        if let Ok(phones) = resolve_target(&target, context, tenant_name) {
+            requests.extend(phones);
+        }
+    }
+    if requests.is_empty() {
+        return Err(RingFailure::NoAnswer);
+    }
+    let codec = prompts.codecs().first().copied().unwrap_or(Codec::Pcmu);
+    // No call is waiting on the line, so nobody can leave while the agents ring.
+    let (_caller_stays, mut caller_gone) = watch::channel(None);
+    ring(
+        context,
+        prompts,
+        requests,
+        caller_id,
+        codec,
+        ring_time,
+        &mut caller_gone,
+    )
+    .await
+}
+
+/// Who ended a connected call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EndedBy {
+    /// The agent (the leg rung first) hung up.
+    Agent,
+    /// The other party hung up.
+    Customer,
+    /// A leg's media failed, or the bridge could not be made.
+    Host,
+}
+
+/// What became of the call to the other party.
+#[derive(Debug)]
+pub(crate) enum Connection {
+    /// They answered at `answered_at` and talked until one side ended it.
+    Talked {
+        answered_at: SystemTime,
+        ended_by: EndedBy,
+    },
+    /// They were not reached (or the agent hung up while they rang).
+    NotReached(RingFailure),
+}
+
+/// Calls `customer` for the agent on `agent_leg`, presenting `caller_id`, and connects
+/// them until either hangs up; ends both legs. `answered` hears the customer's answer
+/// at once (for live views).
+pub(crate) async fn connect(
+    context: &Arc<ControllerContext>,
+    prompts: &PromptLibrary,
+    tenant_name: &str,
+    agent_leg: AnsweredLeg,
+    customer: &DialTarget,
+    caller_id: &str,
+    answered: Option<oneshot::Sender<SystemTime>>,
+) -> Connection {
+    let AnsweredLeg {
+        mut dialog,
+        target,
+        session,
+        config,
+        ..
+    } = agent_leg;
+    let endpoint = context.endpoint.clone();
+    let Some(Registered {
+        guard: _agent_guard,
+        gone: mut agent_gone,
+        parked_bye: agent_bye,
+        ..
+    }) = context
+        .legs
+        .insert(&dialog.id.call_id, &dialog.id.local_tag)
+    else {
+        send_bye(&endpoint, &mut dialog, target).await;
+        return Connection::NotReached(RingFailure::CallerGone);
+    };
+    let codec = config.format.codec;
+    let mut agent = MediaLeg::spawn(session, config);
+    play_to_agent(&mut agent, prompts, AGENT_INTRO_PROMPT, None).await;
+    let reached = match resolve_target(customer, context, tenant_name) {
+        Ok(requests) => {
+            ring(
+                context,
+                prompts,
+                requests,
+                caller_id,
+                codec,
+                CUSTOMER_RING_TIME,
+                &mut agent_gone,
+            )
+            .await
+        }
+        Err(error) => Err(RingFailure::Failed(error)),
+    };
+    let connection = match reached {
+        Ok(customer) => {
+            let answered_at = SystemTime::now();
+            if let Some(answered) = answered {
+                let _ = answered.send(answered_at);
+            }
+            let _ = agent.stop_play().await;
+            let ended_by = talk(context, &mut agent, &mut agent_gone, customer).await;
+            Connection::Talked {
+                answered_at,
+                ended_by,
+            }
+        }
+        Err(failure) => {
+            let _ = agent.stop_play().await;
+            let heard = Some(&mut agent_gone);
+            play_to_agent(&mut agent, prompts, CUSTOMER_UNAVAILABLE_PROMPT, heard).await;
+            Connection::NotReached(failure)
+        }
+    };
+    if agent_gone.borrow().is_none() {
+        send_bye(&endpoint, &mut dialog, target).await;
+    }
+    agent_bye.answer().await;
+    connection
+}
+
+/// Bridges the agent and the answered customer until one of them hangs up (or their
+/// media fails); the customer's leg is ended here, the agent's by the caller.
+async fn talk(
+    context: &Arc<ControllerContext>,
+    agent: &mut MediaLeg,
+    agent_gone: &mut GoneReceiver,
+    customer_leg: AnsweredLeg,
+) -> EndedBy {
+    let AnsweredLeg {
+        mut dialog,
+        target,
+        session,
+        config,
+        ..
+    } = customer_leg;
+    let endpoint = context.endpoint.clone();
+    let Some(Registered {
+        guard: _customer_guard,
+        gone: mut customer_gone,
+        parked_bye: customer_bye,
+        ..
+    }) = context
+        .legs
+        .insert(&dialog.id.call_id, &dialog.id.local_tag)
+    else {
+        send_bye(&endpoint, &mut dialog, target).await;
+        return EndedBy::Host;
+    };
+    let mut customer = MediaLeg::spawn(session, config);
+    let linked = agent.bridge_to(Some(&customer)).await.is_ok()
+        && customer.bridge_to(Some(&*agent)).await.is_ok();
+    let mut ended_by = EndedBy::Host;
+    if linked {
+        ended_by = loop {
+            tokio::select! {
+                biased;
+                _ = agent_gone.wait_for(Option::is_some) => break EndedBy::Agent,
+                _ = customer_gone.wait_for(Option::is_some) => break EndedBy::Customer,
+                event = agent.next_event() => {
+                    if matches!(event, None | Some(LegEvent::Failed(_))) { break EndedBy::Host }
+                }
+                event = customer.next_event() => {
+                    if matches!(event, None | Some(LegEvent::Failed(_))) { break EndedBy::Host }
+                }
+            }
+        };
+    }
+    if customer_gone.borrow().is_none() {
+        send_bye(&endpoint, &mut dialog, target).await;
+    }
+    customer_bye.answer().await;
+    ended_by
+}
+
+/// Plays the tenant's prompt `name` to the agent, if it has one. With `until_heard`
+/// (the agent's leg's end), waits until it has been played, the agent hung up, or the
+/// prompt's length (plus a margin) has passed.
+async fn play_to_agent(
+    agent: &mut MediaLeg,
+    prompts: &PromptLibrary,
+    name: &str,
+    until_heard: Option<&mut GoneReceiver>,
+) {
+    let Ok(prompt) = prompts.get(name) else {
+        return;
+    };
+    let length = prompt.duration();
+    // Events of earlier prompts (an intro that ended long ago) must not count as this
+    // one's end.
+    while let Ok(Some(_)) = tokio::time::timeout(Duration::ZERO, agent.next_event()).await {}
+    if agent
+        .play(vec![PlayItem::Prompt(prompt)], false, false)
+        .await
+        .is_err()
+    {
+        return;
+    }
+    let Some(agent_gone) = until_heard else {
+        return;
+    };
+    let heard = async {
+        loop {
+            match agent.next_event().await {
+                Some(LegEvent::PlayEnded(_)) | Some(LegEvent::Failed(_)) | None => break,
+                Some(_) => {}
+            }
+        }
+    };
+    tokio::select! {
+        _ = tokio::time::timeout(length + PROMPT_END_MARGIN, heard) => {}
+        _ = agent_gone.wait_for(Option::is_some) => {}
+    }
+}
