@@ -208,6 +208,12 @@ impl Phones {
         }
     }
 
+    /// Whether `tenant` has the extension `extension` (registered or not).
+    pub(crate) fn has_extension(&self, tenant: &str, extension: &str) -> bool {
+        self.book(tenant)
+            .is_some_and(|book| book.has_extension(extension))
+    }
+
     /// Where `extension`'s registered phones are reached now; empty when the extension
     /// has no phone or none is registered.
     pub(crate) fn contacts(

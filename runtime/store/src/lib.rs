@@ -103,7 +103,7 @@ pub use journal_batch::{JournalWrite, MAX_JOURNAL_BATCH};
 pub use number::{MAX_EXTENSION_DIGITS, is_customer_number, normalise_number};
 pub use numbers::OwnedNumber;
 pub use prompts::{MAX_PROMPT_BYTES, Prompt};
-pub use queues::{Queue, QueueSpec, QueueStrategy};
+pub use queues::{MAX_QUEUE_INTERVAL_MS, Queue, QueueSettings, QueueSpec, QueueStrategy};
 pub use recordings::Recording;
 pub use records::{MAX_RECORDS_PER_QUERY, NewRecord, Record};
 pub use reports::{DEFAULT_SERVICE_LEVEL_MS, GroupCount, Period, ServiceSummary, WeekdayHour};

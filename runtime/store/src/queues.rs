@@ -47,6 +47,73 @@ pub struct QueueSpec {
     pub max_length: i64,
     /// What happens on overflow.
     pub overflow: Option<Fallback>,
+    /// Callback offer, ring timeout, wrap-up and announcements.
+    #[serde(flatten)]
+    pub settings: QueueSettings,
+}
+
+/// How a queue treats its callers and agents beyond limits and overflow. Every field
+/// may be left out of a request; the defaults are the ACD core's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QueueSettings {
+    /// Whether waiting callers are offered "press `callback_key` to be called back".
+    pub offer_callback: bool,
+    /// The key that asks for the callback: one of `0`-`9`, `*`, `#`.
+    pub callback_key: String,
+    /// How long one offer rings an agent before it is tried elsewhere, in milliseconds.
+    pub ring_timeout_ms: i64,
+    /// An agent's pause after each queue call before the next offer, in milliseconds.
+    pub wrap_up_ms: i64,
+    /// Interval between position/estimated-wait announcements, in milliseconds;
+    /// `None`: no announcements.
+    pub announce_every_ms: Option<i64>,
+}
+
+impl Default for QueueSettings {
+    fn default() -> Self {
+        QueueSettings {
+            offer_callback: false,
+            callback_key: "1".into(),
+            ring_timeout_ms: 15_000,
+            wrap_up_ms: 10_000,
+            announce_every_ms: Some(30_000),
+        }
+    }
+}
+
+/// Longest a stored ring timeout, wrap-up or announcement interval may be (one day):
+/// beyond it a value is a typo, not a setting.
+pub const MAX_QUEUE_INTERVAL_MS: i64 = 86_400_000;
+
+impl QueueSettings {
+    fn validate(&self) -> Result<()> {
+        let mut keys = self.callback_key.chars();
+        let is_phone_key = matches!((keys.next(), keys.next()), (Some(key), None)
+            if key.is_ascii_digit() || key == '*' || key == '#');
+        if !is_phone_key {
+            return Err(StoreError::Invalid(
+                "callback_key must be one phone key: 0-9, * or #".into(),
+            ));
+        }
+        let in_range = |ms: i64| (1..=MAX_QUEUE_INTERVAL_MS).contains(&ms);
+        if !in_range(self.ring_timeout_ms) {
+            return Err(StoreError::Invalid(format!(
+                "ring_timeout_ms must be between 1 and {MAX_QUEUE_INTERVAL_MS}"
+            )));
+        }
+        if !(0..=MAX_QUEUE_INTERVAL_MS).contains(&self.wrap_up_ms) {
+            return Err(StoreError::Invalid(format!(
+                "wrap_up_ms must be between 0 and {MAX_QUEUE_INTERVAL_MS}"
+            )));
+        }
+        if self.announce_every_ms.is_some_and(|ms| !in_range(ms)) {
+            return Err(StoreError::Invalid(format!(
+                "announce_every_ms must be between 1 and {MAX_QUEUE_INTERVAL_MS}, or null"
+            )));
+        }
+        Ok(())
+    }
 }
 
 impl QueueSpec {
@@ -55,11 +122,12 @@ impl QueueSpec {
         if self.max_wait_ms <= 0 || self.max_length <= 0 {
             return Err(StoreError::Invalid("queue limits must be positive".into()));
         }
-        Ok(())
+        self.settings.validate()
     }
 }
 
-const QUEUE_COLUMNS: &str = "id, tenant_id, name, strategy, max_wait_ms, max_length, overflow";
+const QUEUE_COLUMNS: &str = "id, tenant_id, name, strategy, max_wait_ms, max_length, overflow, \
+     offer_callback, callback_key, ring_timeout_ms, wrap_up_ms, announce_every_ms";
 
 fn queue_from_row(row: &AnyRow) -> Result<Queue> {
     Ok(Queue {
@@ -71,6 +139,13 @@ fn queue_from_row(row: &AnyRow) -> Result<Queue> {
             max_wait_ms: col(row, "max_wait_ms")?,
             max_length: col(row, "max_length")?,
             overflow: json_col(row, "overflow")?,
+            settings: QueueSettings {
+                offer_callback: col::<i64>(row, "offer_callback")? != 0,
+                callback_key: col(row, "callback_key")?,
+                ring_timeout_ms: col(row, "ring_timeout_ms")?,
+                wrap_up_ms: col(row, "wrap_up_ms")?,
+                announce_every_ms: col(row, "announce_every_ms")?,
+            },
         },
     })
 }
@@ -80,8 +155,9 @@ impl Store {
     pub async fn create_queue(&self, tenant: TenantId, spec: &QueueSpec) -> Result<Queue> {
         spec.validate()?;
         let row = sqlx::query(&format!(
-            "INSERT INTO queues (tenant_id, name, strategy, max_wait_ms, max_length, overflow) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING {QUEUE_COLUMNS}"
+            "INSERT INTO queues (tenant_id, name, strategy, max_wait_ms, max_length, overflow, \
+             offer_callback, callback_key, ring_timeout_ms, wrap_up_ms, announce_every_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING {QUEUE_COLUMNS}"
         ))
         .bind(tenant.0)
         .bind(&spec.name)
@@ -89,6 +165,11 @@ impl Store {
         .bind(spec.max_wait_ms)
         .bind(spec.max_length)
         .bind(to_json(&spec.overflow)?)
+        .bind(i64::from(spec.settings.offer_callback))
+        .bind(&spec.settings.callback_key)
+        .bind(spec.settings.ring_timeout_ms)
+        .bind(spec.settings.wrap_up_ms)
+        .bind(spec.settings.announce_every_ms)
         .fetch_one(&self.pool)
         .await
         .map_err(conflict_as("queue"))?;
@@ -104,8 +185,9 @@ impl Store {
     ) -> Result<Queue> {
         spec.validate()?;
         let row = sqlx::query(&format!(
-            "UPDATE queues SET name = $3, strategy = $4, max_wait_ms = $5, max_length = $6, overflow = $7 \
-             WHERE tenant_id = $1 AND id = $2 RETURNING {QUEUE_COLUMNS}"
+            "UPDATE queues SET name = $3, strategy = $4, max_wait_ms = $5, max_length = $6, overflow = $7, \
+             offer_callback = $8, callback_key = $9, ring_timeout_ms = $10, wrap_up_ms = $11, \
+             announce_every_ms = $12 WHERE tenant_id = $1 AND id = $2 RETURNING {QUEUE_COLUMNS}"
         ))
         .bind(tenant.0)
         .bind(id.0)
@@ -114,6 +196,11 @@ impl Store {
         .bind(spec.max_wait_ms)
         .bind(spec.max_length)
         .bind(to_json(&spec.overflow)?)
+        .bind(i64::from(spec.settings.offer_callback))
+        .bind(&spec.settings.callback_key)
+        .bind(spec.settings.ring_timeout_ms)
+        .bind(spec.settings.wrap_up_ms)
+        .bind(spec.settings.announce_every_ms)
         .fetch_optional(&self.pool)
         .await
         .map_err(conflict_as("queue"))?

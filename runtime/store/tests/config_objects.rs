@@ -111,6 +111,7 @@ backend_test!(trunks_queues_and_prompts, |store: Store| async move {
         overflow: Some(Fallback::Number {
             number: "+491701234567".into(),
         }),
+        settings: QueueSettings::default(),
     };
     let queue = store.create_queue(t, &queue_spec).await.unwrap();
     assert_eq!(store.queue(t, queue.id).await.unwrap(), queue);

@@ -145,6 +145,7 @@ backend_test!(every_family_is_tenant_scoped, |store: Store| async move {
         max_wait_ms: 120_000,
         max_length: 20,
         overflow: Some(Fallback::Voicemail),
+        settings: QueueSettings::default(),
     };
     let queue = store.create_queue(a, &queue_spec).await.unwrap();
     not_found(store.delete_queue(b, queue.id).await);

@@ -15,7 +15,7 @@ use wasmphony_engine::api::CallbackRequest;
 use wasmphony_engine::{CallbackAttempt, TenantServices};
 use wasmphony_store::{
     CallbackState, CallbackTask, CallbackTaskId, MissedCall, NewTenant, OpenWindow, Page,
-    QueueSpec, QueueStrategy, RouteSpec, Store, TenantId, UnixMs, WorkingHours,
+    QueueSettings, QueueSpec, QueueStrategy, RouteSpec, Store, TenantId, UnixMs, WorkingHours,
 };
 use wasmphony_telephony::StoreServices;
 use wasmphony_telephony::dialer::{
@@ -87,6 +87,7 @@ async fn tenant_with_queues(store: &Store, slug: &str, queues: &[&str]) -> Tenan
             max_wait_ms: 60_000,
             max_length: 10,
             overflow: None,
+            settings: QueueSettings::default(),
         };
         store.create_queue(tenant, &spec).await.unwrap();
     }

@@ -11,7 +11,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use wasmphony_acd::{
     Action, AgentId, AgentSpec, AgentState, CallerId, DeviceId, Instant, JoinRequest, OfferKind,
-    Queue, QueueError,
+    OverflowAction, Queue, QueueError,
 };
 
 use super::HostedQueue;
@@ -80,8 +80,12 @@ pub(crate) enum CallerEvent {
         position: usize,
         estimated_wait: Duration,
     },
-    /// Leave the queue: it is full or the wait is over.
-    Overflow,
+    /// Leave the queue through `action`: it is full or the wait is over. A backup
+    /// number is rung for at most `ring_time`.
+    Overflow {
+        action: OverflowAction,
+        ring_time: Duration,
+    },
 }
 
 /// One queue's state outside the core.
@@ -260,9 +264,13 @@ impl Shell {
                     estimated_wait,
                 },
             ),
-            Action::Overflow { caller, .. } => {
+            Action::Overflow { caller, action } => {
                 if let Some(events) = self.waiting.remove(&caller) {
-                    let _ = events.try_send(CallerEvent::Overflow);
+                    let overflow = CallerEvent::Overflow {
+                        action,
+                        ring_time: self.ring_time,
+                    };
+                    let _ = events.try_send(overflow);
                 }
                 return;
             }

@@ -3,13 +3,19 @@
 //! and reports every outcome back to the queue. Between the music the caller hears their
 //! position and estimated wait; a caller who presses the callback key is filed on the
 //! tenant's callback list and leaves, keeping their place as a callback task.
+//!
+//! When the queue overflows the caller (full, or waited its maximum) the host carries out
+//! the queue's overflow itself (`overflow.rs`): another queue takes the caller, or a
+//! backup number is rung and bridged; voicemail and voice self-ordering go back to the
+//! scenario. A caller who leaves unanswered — hangs up while waiting, or is handed back
+//! to the scenario — is filed on the tenant's callback list, so nobody is lost.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
-use wasmphony_acd::{AgentId, CallerId, JoinRequest, Priority};
+use wasmphony_acd::{AgentId, CallerId, JoinRequest, OverflowAction, Priority};
 use wasmphony_engine::api::{
     CallError, CallbackRequest, DialTarget, EnqueueOptions, Prompt, QueueOutcome,
 };
@@ -29,6 +35,8 @@ pub const HOLD_MUSIC_PROMPT: &str = "hold-music";
 pub const QUEUE_CALLBACK_REASON: &str = "queue_callback";
 /// The tag of a call whose caller left a queue asking to be called back.
 pub(crate) const QUEUE_CALLBACK_TAG: &str = "queue-callback";
+/// The variable naming the agent (extension) who answered a queue caller.
+pub(crate) const QUEUE_ANSWERED_BY_VAR: &str = "queue_answered_by";
 
 /// Queue caller ids, unique in this process.
 static NEXT_CALLER: AtomicU64 = AtomicU64::new(1);
@@ -40,17 +48,31 @@ enum Playing {
     Announcement,
 }
 
+/// How the wait in one queue ended.
+pub(super) enum Waited {
+    /// For good: answered by an agent, or a callback was requested.
+    Done(QueueOutcome),
+    /// The queue sent the caller away through its overflow action.
+    Overflow {
+        action: OverflowAction,
+        ring_time: Duration,
+    },
+    /// The scenario's own `max_wait_seconds` passed.
+    ScenarioLimit,
+    /// The caller hung up (or their media failed) while waiting.
+    Abandoned(CallError),
+}
+
 impl SipCall {
-    pub(super) async fn wait_in_queue(
+    /// Waits in `handle`'s queue `queue` until an agent answers, the caller asks for a
+    /// callback or leaves, the queue overflows the caller, or `max_wait` passes.
+    pub(super) async fn wait_in(
         &mut self,
+        handle: &QueueHandle,
+        queue_name: &str,
         options: &EnqueueOptions,
-    ) -> Result<QueueOutcome, CallError> {
-        self.answer_call().await?;
-        let handle = self
-            .context
-            .queues
-            .queue(&self.context, &self.info.tenant, &options.queue)
-            .ok_or_else(|| CallError::NotFound(format!("queue {}", options.queue)))?;
+        max_wait: Option<Instant>,
+    ) -> Result<Waited, CallError> {
         let queue = handle.commands.clone();
         let caller = CallerId(NEXT_CALLER.fetch_add(1, Ordering::Relaxed));
         let (events_tx, mut events) = mpsc::channel(CALLER_EVENTS);
@@ -64,27 +86,25 @@ impl SipCall {
             events: events_tx,
             joined: joined_tx,
         };
-        let stopped = || CallError::Rejected(format!("queue {} stopped", options.queue));
+        let stopped = || CallError::Rejected(format!("queue {queue_name} stopped"));
         queue.send(join).await.map_err(|_| stopped())?;
         joined
             .await
             .map_err(|_| stopped())?
-            .map_err(|e| CallError::Rejected(format!("queue {}: {e}", options.queue)))?;
-        let max_wait = (options.max_wait_seconds > 0)
-            .then(|| Instant::now() + Duration::from_secs(u64::from(options.max_wait_seconds)));
+            .map_err(|e| CallError::Rejected(format!("queue {queue_name}: {e}")))?;
         let callback_key = callback_key(options.callback_key.as_deref(), handle.callback_key);
         self.hold_music().await?;
         let mut playing = Playing::HoldMusic;
-        let outcome = loop {
+        loop {
             let event = tokio::select! {
                 wake = self.next_wake(max_wait) => match wake {
                     Wake::Gone => {
                         let _ = queue.send(QueueCommand::Leave { caller }).await;
-                        break Err(self.caller_left());
+                        return Ok(Waited::Abandoned(self.caller_left()));
                     }
                     Wake::Deadline => {
                         let _ = queue.send(QueueCommand::Leave { caller }).await;
-                        break Ok(QueueOutcome::Overflow);
+                        return Ok(Waited::ScenarioLimit);
                     }
                     // The hold music loops; an announcement's end brings it back.
                     Wake::PlayEnded => {
@@ -92,14 +112,14 @@ impl SipCall {
                             playing = Playing::HoldMusic;
                             if let Err(error) = self.hold_music().await {
                                 let _ = queue.send(QueueCommand::Leave { caller }).await;
-                                break Err(error);
+                                return Err(error);
                             }
                         }
                         continue;
                     }
                     Wake::Digit(digit) if Some(digit.as_char()) == callback_key => {
-                        if self.request_callback(&handle, caller, options).await {
-                            break Ok(QueueOutcome::CallbackRequested);
+                        if self.request_callback(handle, queue_name, caller).await {
+                            return Ok(Waited::Done(QueueOutcome::CallbackRequested));
                         }
                         continue;
                     }
@@ -112,8 +132,10 @@ impl SipCall {
                 event = events.recv() => event,
             };
             match event {
-                None => break Err(stopped()),
-                Some(CallerEvent::Overflow) => break Ok(QueueOutcome::Overflow),
+                None => return Err(stopped()),
+                Some(CallerEvent::Overflow { action, ring_time }) => {
+                    return Ok(Waited::Overflow { action, ring_time });
+                }
                 Some(CallerEvent::Announce {
                     position,
                     estimated_wait,
@@ -127,7 +149,7 @@ impl SipCall {
                             Ok(false) => {}
                             Err(error) => {
                                 let _ = queue.send(QueueCommand::Leave { caller }).await;
-                                break Err(error);
+                                return Err(error);
                             }
                         }
                     }
@@ -136,14 +158,17 @@ impl SipCall {
                     match self.ring_agents(&agents, ring_time).await {
                         Ok((answered, agent)) => {
                             let _ = queue.send(QueueCommand::Answered { caller, agent }).await;
+                            let who = answered.label.clone();
+                            self.book.lock().set_var(QUEUE_ANSWERED_BY_VAR.into(), who);
                             self.finish_play().await;
                             let bridged = self.bridge(answered).await;
                             let _ = queue.send(QueueCommand::AgentDone { agent }).await;
-                            break bridged.map(QueueOutcome::Answered);
+                            return bridged
+                                .map(|outcome| Waited::Done(QueueOutcome::Answered(outcome)));
                         }
                         Err(RingFailure::CallerGone) => {
                             let _ = queue.send(QueueCommand::Leave { caller }).await;
-                            break Err(self.caller_left());
+                            return Ok(Waited::Abandoned(self.caller_left()));
                         }
                         Err(_) => {
                             for (agent, _) in &agents {
@@ -157,9 +182,7 @@ impl SipCall {
                     }
                 }
             }
-        };
-        self.finish_play().await;
-        outcome
+        }
     }
 
     /// Loops the tenant's hold music, or waits in silence without one.
@@ -196,13 +219,13 @@ impl SipCall {
     async fn request_callback(
         &mut self,
         handle: &QueueHandle,
+        queue_name: &str,
         caller: CallerId,
-        options: &EnqueueOptions,
     ) -> bool {
         let request = CallbackRequest {
             number: self.info.from.clone(),
             at_unix: None,
-            queue: Some(options.queue.clone()),
+            queue: Some(queue_name.to_string()),
             reason: QUEUE_CALLBACK_REASON.into(),
         };
         let id = match handle.services.schedule_callback(request).await {

@@ -13,10 +13,12 @@ mod dial_op;
 mod enqueue;
 mod hangup;
 mod play;
+mod queue_overflow;
 mod record;
 mod wake;
 
 pub use enqueue::{HOLD_MUSIC_PROMPT, QUEUE_CALLBACK_REASON};
+pub use queue_overflow::{QUEUE_ABANDONED_REASON, QUEUE_OVERFLOW_REASON};
 
 use std::collections::VecDeque;
 use std::sync::Arc;

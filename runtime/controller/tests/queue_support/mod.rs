@@ -113,6 +113,20 @@ fn prompts() -> PromptLibrary {
 }
 
 pub async fn start(gateway: SocketAddr, queue: QueueConfig, test_name: &str) -> QueueHarness {
+    let bookings = QueueDefinition {
+        name: QUEUE.into(),
+        config: queue,
+        members: vec![AGENT.into()],
+    };
+    start_queues(gateway, vec![bookings], test_name).await
+}
+
+/// Like [`start`], with the tenant's queues given whole (the menu still leads to [`QUEUE`]).
+pub async fn start_queues(
+    gateway: SocketAddr,
+    queues: Vec<QueueDefinition>,
+    test_name: &str,
+) -> QueueHarness {
     let host = ScenarioHost::new(HostConfig {
         limits: SandboxLimits::DEFAULT,
         cache_dir: None,
@@ -144,14 +158,9 @@ pub async fn start(gateway: SocketAddr, queue: QueueConfig, test_name: &str) -> 
     let mut book = PhoneBook::new();
     book.add_phone(AGENT, AGENT, AGENT_SECRET);
     routes.set_phone_book(TENANT, book);
-    routes.add_queue(
-        TENANT,
-        QueueDefinition {
-            name: QUEUE.into(),
-            config: queue,
-            members: vec![AGENT.into()],
-        },
-    );
+    for queue in queues {
+        routes.add_queue(TENANT, queue);
+    }
     let (endpoint, incoming) = Endpoint::bind(EndpointConfig::udp("127.0.0.1:0".parse().unwrap()))
         .await
         .unwrap();

@@ -4,8 +4,8 @@
 
 use wasmphony_engine::{ContentHash, World};
 use wasmphony_store::{
-    ComponentSource, Device, Fallback, NewComponentVersion, NewTenant, QueueSpec, QueueStrategy,
-    Role, RouteSpec, Store, StoreError, UnixMs, UserSpec,
+    ComponentSource, Device, Fallback, NewComponentVersion, NewTenant, QueueSettings, QueueSpec,
+    QueueStrategy, Role, RouteSpec, Store, StoreError, UnixMs, UserSpec,
 };
 
 use super::BootError;
@@ -87,6 +87,7 @@ pub(super) async fn seed_if_empty(store: &Store) -> Result<bool, BootError> {
                     max_wait_ms: 180_000,
                     max_length: 50,
                     overflow: Some(Fallback::Voicemail),
+                    settings: QueueSettings::default(),
                 },
             )
             .await?;
