@@ -51,6 +51,11 @@ pub trait CallJournal: Send + Sync + 'static {
     async fn answered(&self, _tenant: &str, _call_id: &str, _at: SystemTime) {}
     /// The call is over.
     async fn finished(&self, record: CallRecord);
+    /// A queue's count of waiting callers changed (for live views).
+    fn queue_changed(&self, _tenant: &str, _queue: &str, _waiting: u64, _at: SystemTime) {}
+    /// An agent's state in a queue changed (`available`, `ringing`, `on_call`, `wrap_up`,
+    /// `away`, `offline`; for live views).
+    fn agent_state(&self, _tenant: &str, _extension: &str, _state: &'static str, _at: SystemTime) {}
 }
 
 /// A journal that forwards finished calls' records to a bounded channel;

@@ -7,10 +7,12 @@ mod support;
 
 use std::time::Duration;
 
+use futures_util::StreamExt;
 use support::phone::{
     banner_secret, call_and_hear, only_call, seed_ivr_route, start_baresip, tone_frames,
 };
 use support::{Server, run_sipp};
+use tokio_tungstenite::tungstenite::Message;
 
 /// A number whose ivr-menu sends silent callers to the bookings queue.
 const QUEUE_NUMBER: &str = "+35924009100";
@@ -31,6 +33,19 @@ fn a_queued_caller_is_bridged_to_the_queue_agent() {
     let server = Server::start(dir.path(), &[]);
     let secret = banner_secret(&server.banner, AGENT);
     let _agent = start_baresip(&dir.path().join("agent"), &server.sip, AGENT, &secret);
+    // An operator screen follows the queue and its agent.
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let url = format!(
+        "ws://{}/api/v1/events?key={}",
+        server.http,
+        server.tenant_key(1, "supervisor")
+    );
+    let mut screen = runtime.block_on(async {
+        tokio_tungstenite::connect_async(url)
+            .await
+            .expect("the socket opens")
+            .0
+    });
 
     let payloads = call_and_hear(&server, QUEUE_NUMBER, dir.path());
     let tone = tone_frames(&payloads);
@@ -38,6 +53,37 @@ fn a_queued_caller_is_bridged_to_the_queue_agent() {
         tone >= 100,
         "the caller heard the agent's phone: {tone} of {} frames",
         payloads.len()
+    );
+    let seen: Vec<serde_json::Value> = runtime.block_on(async {
+        let mut seen = Vec::new();
+        while let Ok(Some(Ok(message))) =
+            tokio::time::timeout(Duration::from_secs(2), screen.next()).await
+        {
+            if let Message::Text(text) = message {
+                seen.push(serde_json::from_str(text.as_str()).expect("json event"));
+            }
+        }
+        seen
+    });
+    let queue_counts: Vec<_> = seen
+        .iter()
+        .filter(|e| e["type"] == "queue_changed" && e["queue"] == "bookings")
+        .map(|e| e["waiting"].as_u64().unwrap_or(u64::MAX))
+        .collect();
+    assert!(
+        queue_counts.windows(2).any(|w| w == [1, 0]),
+        "the screen saw the caller wait, then leave the queue: {seen:#?}"
+    );
+    let agent_states: Vec<_> = seen
+        .iter()
+        .filter(|e| e["type"] == "agent_state" && e["extension"] == AGENT)
+        .map(|e| e["state"].as_str().unwrap_or("").to_owned())
+        .collect();
+    let ringing = agent_states.iter().position(|s| s == "ringing");
+    let on_call = agent_states.iter().position(|s| s == "on_call");
+    assert!(
+        matches!((ringing, on_call), (Some(r), Some(c)) if r < c),
+        "the screen saw {AGENT} ring, then take the call: {agent_states:?}"
     );
     drop(server);
     let tags = only_call(dir.path()).0.tags;

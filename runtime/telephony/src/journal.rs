@@ -54,6 +54,8 @@ pub struct JournalStats {
 pub struct StoreJournal {
     writers: Vec<mpsc::Sender<Job>>,
     stats: Arc<JournalStats>,
+    /// Where queue and agent changes go at once (they are not stored).
+    events: EventBus,
 }
 
 impl StoreJournal {
@@ -80,7 +82,11 @@ impl StoreJournal {
             };
             tokio::spawn(writer.run(jobs));
         }
-        Arc::new(StoreJournal { writers, stats })
+        Arc::new(StoreJournal {
+            writers,
+            stats,
+            events,
+        })
     }
 
     /// Returns once every write queued before the call is done (written or failed).
@@ -148,6 +154,24 @@ impl CallJournal for StoreJournal {
         {
             tracing::warn!(call = %call_id, "call record not committed within {JOURNAL_COMMIT_WAIT:?}");
         }
+    }
+
+    fn queue_changed(&self, tenant: &str, queue: &str, waiting: u64, at: SystemTime) {
+        let event = LiveEvent::QueueChanged {
+            queue: queue.to_string(),
+            waiting: u32::try_from(waiting).unwrap_or(u32::MAX),
+            at_ms: unix_ms(at),
+        };
+        self.events.publish(tenant, event);
+    }
+
+    fn agent_state(&self, tenant: &str, extension: &str, state: &'static str, at: SystemTime) {
+        let event = LiveEvent::AgentState {
+            extension: extension.to_string(),
+            state: state.to_string(),
+            at_ms: unix_ms(at),
+        };
+        self.events.publish(tenant, event);
     }
 }
 

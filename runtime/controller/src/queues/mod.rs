@@ -17,6 +17,7 @@
 mod announcement;
 mod callback;
 mod hub;
+mod live_view;
 mod offer;
 mod sizes;
 mod task;

@@ -17,6 +17,7 @@ use wasmphony_acd::{
 use super::HostedQueue;
 use super::callback::{CallbackOffer, CallbackTask, run_callback};
 use super::offer::{CallbackOfferError, next_offered_caller};
+use super::live_view::LiveView;
 use super::sizes::QueueGauges;
 use crate::context::ControllerContext;
 use crate::route::Tenant;
@@ -134,6 +135,7 @@ pub(crate) async fn run_queue(
             .collect(),
     };
     let mut presence = tokio::time::interval(PRESENCE_REFRESH);
+    let mut live_view = LiveView::default();
     // Set once every sender is gone: the task stays for its callback tasks only.
     let mut closed = false;
     loop {
@@ -164,6 +166,15 @@ pub(crate) async fn run_queue(
             shell.dispatch(action);
         }
         gauges.update(&queue, &shell.agents);
+        if let Some(context) = shell.context.upgrade() {
+            live_view.publish(
+                &queue,
+                &shell.agents,
+                &shell.tenant_name,
+                &definition.name,
+                context.journal.as_ref(),
+            );
+        }
     }
 }
 
