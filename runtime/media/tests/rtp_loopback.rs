@@ -6,7 +6,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
 use wasmphony_media::bridge::{LegFormat, Relay};
 use wasmphony_media::codec::Codec;
-use wasmphony_media::net::{PortAllocator, RtpSession};
+use wasmphony_media::net::{PortAllocator, RtpSession, Sent};
 use wasmphony_media::rtp::packet::{MAX_DATAGRAM, RtpPacket, write_rtp};
 use wasmphony_media::rtp::rtcp::{ReceiverReport, RtcpPacket, write_receiver_report};
 use wasmphony_media::rtp::stream::RtpSendStream;
@@ -75,7 +75,10 @@ async fn latches_the_real_source_and_rejects_injection_and_garbage() {
 
     // Replies go to the latched address, RTCP to its port + 1.
     let mut ours = RtpSendStream::new(5, 0, 0);
-    assert!(us.send(&media_packet(&mut ours, 9)).await.unwrap());
+    assert_eq!(
+        us.try_send(&media_packet(&mut ours, 9)).unwrap(),
+        Sent::Sent
+    );
     let mut reply = [0u8; MAX_DATAGRAM];
     let (len, from) = tokio::time::timeout(BOUND, peer.recv_from(&mut reply))
         .await
@@ -123,7 +126,7 @@ async fn rtcp_reports_travel_between_sessions() {
         },
         &mut report,
     );
-    assert!(a.send_rtcp(&report).await.unwrap());
+    assert_eq!(a.try_send_rtcp(&report).unwrap(), Sent::Sent);
     let packets = tokio::time::timeout(BOUND, b.recv_rtcp())
         .await
         .unwrap()
@@ -152,7 +155,7 @@ async fn bridge_relays_caller_audio_to_callee_with_continuous_numbering() {
     let mut to_callee = RtpSendStream::new(0xB, 1000, 50_000);
     for _ in 0..2 {
         let prompt_frame = media_packet(&mut to_callee, 0x11);
-        leg_b.send(&prompt_frame).await.unwrap();
+        leg_b.try_send(&prompt_frame).unwrap();
     }
     let pcmu = LegFormat {
         codec: Codec::Pcmu,
@@ -174,7 +177,7 @@ async fn bridge_relays_caller_audio_to_callee_with_continuous_numbering() {
             .unwrap()
             .unwrap();
         relay.relay(&mut buf[..len], &mut to_callee).unwrap();
-        leg_b.send(&buf[..len]).await.unwrap();
+        leg_b.try_send(&buf[..len]).unwrap();
     }
 
     let mut received = Vec::new();

@@ -191,16 +191,6 @@ impl RtpSession {
         parsed.ok()
     }
 
-    /// Sends one RTP datagram to the peer; `false` when there is no peer yet.
-    pub async fn send(&self, datagram: &[u8]) -> Result<bool, SessionError> {
-        let Some(peer) = self.latch.peer() else {
-            return Ok(false);
-        };
-        self.rtp.send_to(datagram, peer).await?;
-        MediaCounters::bump(&self.counters.sent);
-        Ok(true)
-    }
-
     /// Sends one RTP datagram to the peer without waiting: a full send buffer drops it
     /// (counted), as a late audio packet is worth nothing. The leg's tick uses this, so
     /// pacing never waits on a socket.
@@ -208,8 +198,8 @@ impl RtpSession {
         let Some(peer) = self.latch.peer() else {
             return Ok(Sent::NoPeer);
         };
-        match self.rtp.try_send_to(datagram, peer) {
-            Ok(_) => {
+        match send_now(&self.rtp, datagram, peer) {
+            Ok(()) => {
                 MediaCounters::bump(&self.counters.sent);
                 Ok(Sent::Sent)
             }
@@ -221,23 +211,14 @@ impl RtpSession {
         }
     }
 
-    /// Sends an RTCP compound packet to the peer's RTCP port (RTP + 1).
-    pub async fn send_rtcp(&self, datagram: &[u8]) -> Result<bool, SessionError> {
-        let Some(peer) = self.latch.peer() else {
-            return Ok(false);
-        };
-        self.rtcp.send_to(datagram, rtcp_peer(peer)).await?;
-        Ok(true)
-    }
-
-    /// Sends an RTCP compound packet without waiting; a full buffer drops it (the next
-    /// report carries the same totals).
+    /// Sends an RTCP compound packet to the peer's RTCP port (RTP + 1) without waiting; a
+    /// full buffer drops it (the next report carries the same totals).
     pub fn try_send_rtcp(&self, datagram: &[u8]) -> Result<Sent, SessionError> {
         let Some(peer) = self.latch.peer() else {
             return Ok(Sent::NoPeer);
         };
-        match self.rtcp.try_send_to(datagram, rtcp_peer(peer)) {
-            Ok(_) => Ok(Sent::Sent),
+        match send_now(&self.rtcp, datagram, rtcp_peer(peer)) {
+            Ok(()) => Ok(Sent::Sent),
             Err(e) if e.kind() == ErrorKind::WouldBlock => Ok(Sent::Dropped),
             Err(e) => Err(e.into()),
         }
@@ -253,6 +234,16 @@ impl RtpSession {
             }
         }
     }
+}
+
+/// One non-blocking `sendto` on `socket`. Not tokio's `try_send_to`: that one answers
+/// `WouldBlock` until the reactor has seen the socket writable once, which drops the first
+/// packets of a leg that starts right after its socket is bound; the kernel itself only
+/// refuses when the send buffer is full.
+fn send_now(socket: &UdpSocket, datagram: &[u8], to: SocketAddr) -> std::io::Result<()> {
+    socket2::SockRef::from(socket)
+        .send_to(datagram, &to.into())
+        .map(drop)
 }
 
 /// RTCP goes to the port after the peer's RTP port (RFC 3550 §11).
