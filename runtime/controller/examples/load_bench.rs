@@ -69,6 +69,8 @@ struct Options {
     dtmf_delay_ms: u64,
     idle_seconds: u64,
     sink_rcvbuf: Option<u64>,
+    /// Give freed heap back after bursts, as the server does (`--keep-freed-memory`: off).
+    memory_release: bool,
 }
 
 impl Options {
@@ -88,6 +90,7 @@ impl Options {
             dtmf_delay_ms: 2_500,
             idle_seconds: 5,
             sink_rcvbuf: None,
+            memory_release: true,
         };
         while let Some(flag) = args.next() {
             let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
@@ -103,6 +106,7 @@ impl Options {
                 "--idle" => options.idle_seconds = number(&value()?)?,
                 "--sink-rcvbuf" => options.sink_rcvbuf = Some(number(&value()?)?),
                 "--dtmf-from-sipp" => options.dtmf_from_sipp = true,
+                "--keep-freed-memory" => options.memory_release = false,
                 other => return Err(format!("unknown option {other}\n{}", usage())),
             }
         }
@@ -113,7 +117,7 @@ impl Options {
 fn usage() -> String {
     "usage: load_bench signalling [--rates 500,1000] [--seconds 60] [--procs N] [--number 2001]\n\
      \x20      load_bench ivr [--levels 500,1000] [--stay 10] [--generations 3] [--dtmf-delay-ms 2500] [--dtmf-from-sipp]\n\
-     \x20      either: [--sink-rcvbuf BYTES] (root: the sink's receive buffer) [--idle 5]"
+     \x20      either: [--sink-rcvbuf BYTES] (root: the sink's receive buffer) [--idle 5] [--keep-freed-memory]"
         .into()
 }
 
@@ -480,6 +484,12 @@ async fn main() {
     let harness = Harness::start(CONTROLLER_SIP_PORT)
         .await
         .expect("the controller starts");
+    if options.memory_release {
+        tokio::spawn(wasmphony_controller::release_freed_memory_periodically(
+            wasmphony_controller::MEMORY_RELEASE_PERIOD,
+            wasmphony_controller::MEMORY_RELEASE_THRESHOLD,
+        ));
+    }
     let sink = match options.sink_rcvbuf {
         Some(bytes) => procfs::with_rmem_default(bytes, || Sink::start(SINK_PORT, dtmf))
             .expect("net.core.rmem_default is writable (root)"),

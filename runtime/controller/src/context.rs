@@ -12,6 +12,7 @@ use wasmphony_sip::endpoint::Endpoint;
 use crate::journal::CallJournal;
 use crate::live_calls::LiveCalls;
 use crate::phones::Phones;
+use crate::media_addresses::MediaAddresses;
 use crate::queues::QueueHub;
 use crate::trunks::{TrunkRegistrations, Trunks};
 
@@ -20,6 +21,9 @@ use crate::trunks::{TrunkRegistrations, Trunks};
 pub struct ControllerConfig {
     /// Address written into our SDP and where RTP sockets bind.
     pub media_ip: IpAddr,
+    /// On a dual-stack host, the media address of the other IP family: peers of that
+    /// family get their media there. `None`: everyone gets `media_ip`.
+    pub other_family_media_ip: Option<IpAddr>,
     /// The RTP port range (one pair per leg).
     pub ports: PortAllocator,
     /// Recordings are written under `data_dir/recordings/<tenant>/`.
@@ -47,6 +51,7 @@ impl ControllerConfig {
     pub fn new(media_ip: IpAddr, ports: PortAllocator, data_dir: PathBuf) -> Self {
         ControllerConfig {
             media_ip,
+            other_family_media_ip: None,
             ports,
             data_dir,
             max_calls: crate::limits::DEFAULT_MAX_CALLS,
@@ -62,7 +67,8 @@ impl ControllerConfig {
 /// The shared context of calls (the config plus the endpoint).
 pub(crate) struct ControllerContext {
     pub(crate) endpoint: Endpoint,
-    pub(crate) media_ip: IpAddr,
+    /// Our media address for each peer's IP family.
+    pub(crate) media: MediaAddresses,
     pub(crate) ports: PortAllocator,
     pub(crate) data_dir: PathBuf,
     pub(crate) utc_offset_minutes: i32,
@@ -89,7 +95,7 @@ impl ControllerContext {
     ) -> Self {
         ControllerContext {
             endpoint,
-            media_ip: config.media_ip,
+            media: MediaAddresses::new(config.media_ip, config.other_family_media_ip),
             ports: config.ports.clone(),
             data_dir: config.data_dir.clone(),
             utc_offset_minutes: config.utc_offset_minutes,

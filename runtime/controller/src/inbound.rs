@@ -290,9 +290,10 @@ impl Controller {
         }
         let offer =
             SessionDescription::parse(text).map_err(|e| Refusal::BadOffer(e.to_string()))?;
-        let session = RtpSession::bind(&self.context.ports, self.context.media_ip)
+        let media_ip = self.context.media.for_peer(offer.connection_for(0));
+        let session = RtpSession::bind(&self.context.ports, media_ip)
             .map_err(|e| Refusal::NoPorts(e.to_string()))?;
-        let mut local = LocalMedia::new(self.context.media_ip, session.rtp_port());
+        let mut local = LocalMedia::new(media_ip, session.rtp_port());
         local.codecs.retain(|c| prompts.codecs().contains(c));
         let (answer, negotiated) =
             answer_offer(&offer, &local).map_err(|e| Refusal::BadOffer(e.to_string()))?;

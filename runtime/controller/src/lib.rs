@@ -25,6 +25,8 @@ mod journal;
 mod limits;
 mod live_calls;
 mod local_time;
+mod media_addresses;
+mod memory_release;
 mod originate;
 mod outbound;
 mod phones;
@@ -43,6 +45,10 @@ pub use direct_call::DIRECT_CALL;
 pub use journal::{CallJournal, CallStart, ChannelJournal};
 pub use limits::*;
 pub use local_time::local_time;
+pub use memory_release::{
+    MEMORY_RELEASE_PERIOD, MEMORY_RELEASE_THRESHOLD, MemoryReleaser, malloc_free_bytes,
+    release_freed_memory_periodically,
+};
 pub use originate::{CLICK_TO_CALL, ORIGINATE_RING_TIME, OriginateError};
 pub use phones::PhoneBook;
 pub use queues::{CallbackJob, CallbackOfferError, QueueDefinition, QueueSize};

@@ -164,9 +164,11 @@ pub(crate) async fn place(
     index: usize,
     events: LegEvents,
 ) -> Result<PlacedLeg, CallError> {
-    let session = RtpSession::bind(&context.ports, context.media_ip)
+    // The callee's media is most likely of its signalling's family.
+    let media_ip = context.media.for_peer(Some(request.target.addr.ip()));
+    let session = RtpSession::bind(&context.ports, media_ip)
         .map_err(|e| CallError::Limit(format!("RTP ports: {e}")))?;
-    let mut local = LocalMedia::new(context.media_ip, session.rtp_port());
+    let mut local = LocalMedia::new(media_ip, session.rtp_port());
     local.codecs.retain(|c| prompts.codecs().contains(c));
     local.codecs.sort_by_key(|c| *c != caller_codec);
     let offer = create_offer(&local);

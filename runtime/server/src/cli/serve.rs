@@ -23,12 +23,14 @@ pub(crate) struct ServeArgs {
     /// Where the HTTP API listens (port 0: any free port; the banner shows it).
     #[arg(long, default_value = "127.0.0.1:8080", env = "WASMPHONY_HTTP")]
     pub(crate) http: SocketAddr,
-    /// Where SIP listens (UDP and TCP); phones and trunks send calls here.
-    #[arg(long, default_value = "127.0.0.1:5060", env = "WASMPHONY_SIP")]
-    pub(crate) sip: SocketAddr,
-    /// Address written into SDP and where RTP binds (default: the SIP address's).
-    #[arg(long, env = "WASMPHONY_MEDIA_IP")]
-    pub(crate) media_ip: Option<IpAddr>,
+    /// Where SIP listens (UDP and TCP on each address, comma-separated, IPv4 and/or
+    /// IPv6 such as `[::1]:5060`); phones and trunks send calls here.
+    #[arg(long, value_delimiter = ',', default_value = "127.0.0.1:5060", env = "WASMPHONY_SIP")]
+    pub(crate) sip: Vec<SocketAddr>,
+    /// Addresses written into SDP and where RTP binds, at most one IPv4 and one IPv6
+    /// (comma-separated; default: the SIP addresses'). Each peer gets its own family's.
+    #[arg(long, value_delimiter = ',', env = "WASMPHONY_MEDIA_IP")]
+    pub(crate) media_ip: Vec<IpAddr>,
     /// RTP port range, `FIRST-LAST` (one even/odd pair per call leg).
     #[arg(long, default_value = "20000-29999", value_parser = parse_port_range, env = "WASMPHONY_RTP_PORTS")]
     pub(crate) rtp_ports: (u16, u16),
@@ -173,7 +175,7 @@ async fn serve(args: ServeArgs) -> ExitCode {
     println!("  admin key:  {admin_key}");
     let telephony_config = TelephonyConfig {
         sip: args.sip,
-        media_ip: args.media_ip,
+        media_ips: args.media_ip,
         rtp_ports: args.rtp_ports,
         prompt_dirs: args.prompt_dirs,
         max_calls: args.max_calls,
@@ -254,10 +256,19 @@ fn print_banner(server: &Server) {
 }
 
 async fn print_phone_details(server: &Server, telephony: &Telephony) {
-    for addr in &telephony.sip_addrs {
-        println!("  SIP:        udp/tcp {addr} ({} routed number(s))", telephony.numbers);
+    let sip = &telephony.sip_addrs;
+    for addr in &sip.udp {
+        let numbers = telephony.numbers;
+        if sip.tcp.contains(addr) {
+            println!("  SIP:        udp/tcp {addr} ({numbers} routed number(s))");
+        } else {
+            println!("  SIP:        udp {addr} ({numbers} routed number(s))");
+        }
     }
-    let Some(addr) = telephony.sip_addrs.first() else { return };
+    for addr in sip.tcp.iter().filter(|addr| !sip.udp.contains(addr)) {
+        println!("  SIP:        tcp {addr}");
+    }
+    let Some(addr) = sip.udp.first() else { return };
     if server.registry.names(DEMO_TENANT).is_empty() {
         return;
     }

@@ -8,6 +8,7 @@
 mod config;
 mod demo;
 mod http;
+mod media_ips;
 mod metrics;
 mod telephony;
 

@@ -14,15 +14,17 @@ use wasmphony_telephony::dialer::{Dialer, run_dialer};
 use wasmphony_telephony::{StoreJournal, base_library, keep_routes_fresh, load_routes};
 
 use super::Server;
+use super::media_ips::{MediaIpError, media_ips};
 use super::metrics::PhoneSources;
 
 /// How the phone side listens.
 #[derive(Debug, Clone)]
 pub(crate) struct TelephonyConfig {
-    /// SIP over UDP and TCP.
-    pub(crate) sip: SocketAddr,
-    /// Address in our SDP, where RTP is bound; default: the SIP address's.
-    pub(crate) media_ip: Option<IpAddr>,
+    /// SIP over UDP and TCP, on each address.
+    pub(crate) sip: Vec<SocketAddr>,
+    /// Addresses in our SDP, where RTP is bound, at most one per IP family; default:
+    /// the SIP addresses'.
+    pub(crate) media_ips: Vec<IpAddr>,
     /// RTP ports, inclusive first and exclusive last.
     pub(crate) rtp_ports: (u16, u16),
     /// Directories of prompts every tenant has (built-in words, shipped prompts).
@@ -38,9 +40,9 @@ pub(crate) struct TelephonyConfig {
 /// Why the phone side could not start.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum TelephonyError {
-    #[error("SIP on {addr}: {source}")]
+    #[error("SIP on {addrs:?}: {source}")]
     Sip {
-        addr: SocketAddr,
+        addrs: Vec<SocketAddr>,
         source: wasmphony_sip::endpoint::EndpointError,
     },
     #[error("RTP ports {0}-{1}: {2}")]
@@ -49,16 +51,22 @@ pub(crate) enum TelephonyError {
     Prompts(#[from] wasmphony_media::play::PromptError),
     #[error("routes: {0}")]
     Routes(#[from] wasmphony_store::StoreError),
-    #[error("the SIP address {0} is unspecified: give --media-ip")]
-    NoMediaIp(SocketAddr),
+    #[error("media addresses: {0}")]
+    MediaIps(#[from] MediaIpError),
 }
 
 /// The running phone side.
 pub(crate) struct Telephony {
     pub(crate) controller: Arc<Controller>,
-    pub(crate) sip_addrs: Vec<SocketAddr>,
+    pub(crate) sip_addrs: SipAddrs,
     pub(crate) numbers: usize,
     pub(crate) journal: Arc<StoreJournal>,
+}
+
+/// Where SIP listens, as bound (a port 0 asked for became a real one).
+pub(crate) struct SipAddrs {
+    pub(crate) udp: Vec<SocketAddr>,
+    pub(crate) tcp: Vec<SocketAddr>,
 }
 
 /// Click-to-call for the HTTP API, over the call controller.
@@ -92,29 +100,33 @@ impl Telephony {
         server: &Server,
         config: &TelephonyConfig,
     ) -> Result<Telephony, TelephonyError> {
-        let media_ip = match config.media_ip {
-            Some(ip) => ip,
-            None if config.sip.ip().is_unspecified() => {
-                return Err(TelephonyError::NoMediaIp(config.sip));
-            }
-            None => config.sip.ip(),
-        };
+        let (media_ip, other_family_media_ip) = media_ips(&config.sip, &config.media_ips)?;
         let (first, last) = config.rtp_ports;
         let ports = PortAllocator::new(first, last)
             .map_err(|e| TelephonyError::Ports(first, last, e.to_string()))?;
         let base = Arc::new(base_library(&config.prompt_dirs)?);
         let loaded = load_routes(&server.store, &base).await?;
 
-        let (endpoint, incoming) = Endpoint::bind(EndpointConfig::udp_and_tcp(config.sip))
-            .await
-            .map_err(|source| TelephonyError::Sip {
-                addr: config.sip,
-                source,
-            })?;
-        let sip_addrs = endpoint.local_addrs(TransportKind::Udp);
+        let sip = EndpointConfig {
+            udp: config.sip.clone(),
+            tcp: config.sip.clone(),
+            ..EndpointConfig::udp_and_tcp(SocketAddr::new(media_ip, 0))
+        };
+        let (endpoint, incoming) =
+            Endpoint::bind(sip)
+                .await
+                .map_err(|source| TelephonyError::Sip {
+                    addrs: config.sip.clone(),
+                    source,
+                })?;
+        let sip_addrs = SipAddrs {
+            udp: endpoint.local_addrs(TransportKind::Udp),
+            tcp: endpoint.local_addrs(TransportKind::Tcp),
+        };
         let sip_counters = endpoint.counters();
         let rtp_totals = ports.totals();
         let mut controller_config = ControllerConfig::new(media_ip, ports, server.data_dir.clone());
+        controller_config.other_family_media_ip = other_family_media_ip;
         controller_config.max_calls = config.max_calls;
         controller_config.max_calls_per_second = config.max_cps;
         controller_config.phone_digest = config.phone_digest.clone();
@@ -135,6 +147,11 @@ impl Telephony {
         }
         .register(&server.metrics);
         tokio::spawn(controller.clone().run(incoming));
+        // One per process: gives the heap a burst of calls freed back to the system.
+        tokio::spawn(wasmphony_controller::release_freed_memory_periodically(
+            wasmphony_controller::MEMORY_RELEASE_PERIOD,
+            wasmphony_controller::MEMORY_RELEASE_THRESHOLD,
+        ));
         tokio::spawn(keep_routes_fresh(
             controller.clone(),
             server.store.clone(),

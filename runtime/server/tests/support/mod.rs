@@ -85,7 +85,10 @@ impl Server {
                 let rest = rest.trim().trim_start_matches("http://");
                 server.http = rest.split('/').next().unwrap_or_default().to_string();
             }
-            if let Some(rest) = line.strip_prefix("SIP:") {
+            // The first SIP line is the main address (a dual-stack server prints one per family).
+            if let Some(rest) = line.strip_prefix("SIP:")
+                && server.sip.is_empty()
+            {
                 let rest = rest.trim().trim_start_matches("udp/tcp").trim();
                 server.sip = rest
                     .split_whitespace()
@@ -238,7 +241,8 @@ pub fn run_sipp(
             "-s",
             number,
             "-i",
-            "127.0.0.1",
+            // sipp's own address, of the server's family.
+            if server_sip.starts_with('[') { "::1" } else { "127.0.0.1" },
             "-p",
         ])
         .arg(wasmphony_testkit::free_udp_port().to_string())

@@ -156,7 +156,13 @@ pub struct Ear {
 
 impl Ear {
     pub fn open() -> Ear {
-        let socket = UdpSocket::bind("127.0.0.1:0").expect("ear");
+        Ear::open_on("127.0.0.1")
+    }
+
+    /// An ear on `ip` (`::1` for an IPv6 caller).
+    pub fn open_on(ip: &str) -> Ear {
+        let ip: std::net::IpAddr = ip.parse().expect("an IP address");
+        let socket = UdpSocket::bind((ip, 0)).expect("ear");
         socket
             .set_read_timeout(Some(Duration::from_millis(200)))
             .expect("timeout");
@@ -205,30 +211,57 @@ pub fn tone_frames(payloads: &[Vec<u8>]) -> usize {
 /// One sipp call to `number` that talks 5 s and hangs up, with its media going to an
 /// [`Ear`]; asserts that sipp saw it through and returns what the caller heard.
 pub fn call_and_hear(server: &super::Server, number: &str, dir: &Path) -> Vec<Vec<u8>> {
-    let ear = Ear::open();
+    call_and_hear_at(&server.sip, number, dir, "127.0.0.1", &[])
+}
+
+/// [`call_and_hear`] to the server's SIP address `sip` (`[::1]:5060` for IPv6), the
+/// caller's ear on `ear_ip`, with sipp's `extra` arguments (`-t t1` for TCP).
+pub fn call_and_hear_at(
+    sip: &str,
+    number: &str,
+    dir: &Path,
+    ear_ip: &str,
+    extra: &[&str],
+) -> Vec<Vec<u8>> {
+    let ear = Ear::open_on(ear_ip);
     let port = ear.port.to_string();
+    let mut args = vec![
+        "-key",
+        "rtp_sink",
+        &port,
+        "-d",
+        "5000",
+        "-m",
+        "1",
+        "-timeout",
+        "30s",
+        "-timeout_error",
+    ];
+    args.extend_from_slice(extra);
     let run = super::run_sipp(
-        &server.sip,
+        sip,
         number.trim_start_matches('+'),
         "uac_logged.xml",
         dir,
-        &[
-            "-key",
-            "rtp_sink",
-            &port,
-            "-d",
-            "5000",
-            "-m",
-            "1",
-            "-timeout",
-            "30s",
-            "-timeout_error",
-        ],
+        &args,
         Duration::from_secs(40),
     );
     let payloads = ear.heard();
     assert_eq!(run.code, Some(0), "{}", run.output);
     payloads
+}
+
+/// The demo tenant's call records in `data_dir`'s database, newest first.
+pub fn demo_calls(data_dir: &Path) -> Vec<wasmphony_store::Call> {
+    on_demo_store(data_dir, |store, tenant| async move {
+        let filter = wasmphony_store::CallFilter::default();
+        let calls = store
+            .search_calls(tenant, &filter, wasmphony_store::Page::first(100))
+            .await
+            .expect("calls");
+        store.close().await;
+        calls
+    })
 }
 
 /// The demo tenant's only call record in `data_dir`'s database, with its timeline.

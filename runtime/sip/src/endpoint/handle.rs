@@ -51,6 +51,18 @@ impl std::fmt::Debug for Endpoint {
     }
 }
 
+/// A TCP listener asked for on any port (0) takes the port UDP got on the same
+/// address, so one address serves both transports, as phones expect of a SIP server.
+fn same_port_as_udp(addr: SocketAddr, udp: &[Arc<UdpSocket>]) -> SocketAddr {
+    if addr.port() != 0 {
+        return addr;
+    }
+    udp.iter()
+        .filter_map(|socket| socket.local_addr().ok())
+        .find(|local| local.ip() == addr.ip())
+        .map_or(addr, |local| SocketAddr::new(addr.ip(), local.port()))
+}
+
 impl Endpoint {
     /// Binds the configured listeners and starts the core. Returns the endpoint and the
     /// channel of new requests.
@@ -69,8 +81,16 @@ impl Endpoint {
         }
         let tcp = TcpPool::default();
         let mut tcp_listeners = Vec::new();
-        for addr in &config.tcp {
-            let (local, task) = listen_tcp(*addr, tcp.clone(), inbound_tx.clone()).await?;
+        for asked in &config.tcp {
+            let addr = same_port_as_udp(*asked, &udp);
+            let (local, task) = match listen_tcp(addr, tcp.clone(), inbound_tx.clone()).await {
+                Ok(bound) => bound,
+                // UDP's port is taken for TCP: any port, as asked.
+                Err(_) if addr != *asked => {
+                    listen_tcp(*asked, tcp.clone(), inbound_tx.clone()).await?
+                }
+                Err(err) => return Err(err.into()),
+            };
             tcp_listeners.push(local);
             tasks.push(task.abort_handle());
         }
