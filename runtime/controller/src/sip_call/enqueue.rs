@@ -16,6 +16,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 use wasmphony_acd::{AgentId, CallerId, JoinRequest, OverflowAction, Priority};
+use wasmphony_engine::CallbackFiling;
 use wasmphony_engine::api::{
     CallError, CallbackRequest, DialTarget, EnqueueOptions, Prompt, QueueOutcome,
 };
@@ -228,7 +229,9 @@ impl SipCall {
             queue: Some(queue_name.to_string()),
             reason: QUEUE_CALLBACK_REASON.into(),
         };
-        let id = match handle.services.schedule_callback(request).await {
+        // Filed under the number this caller dialled, like the call's own CDR.
+        let filing = CallbackFiling::on_call(request, self.info.dialed.clone());
+        let id = match handle.services.schedule_callback(filing).await {
             Ok(id) => id,
             Err(error) => {
                 tracing::info!(call = %self.info.id, ?error, "callback not filed; caller waits on");

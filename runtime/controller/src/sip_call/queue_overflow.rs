@@ -19,6 +19,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 use wasmphony_acd::OverflowAction;
+use wasmphony_engine::CallbackFiling;
 use wasmphony_engine::api::{CallError, CallbackRequest, DialTarget, EnqueueOptions, QueueOutcome};
 
 use super::SipCall;
@@ -189,7 +190,9 @@ impl SipCall {
             queue: Some(queue.to_string()),
             reason: reason.to_string(),
         };
-        match handle.services.schedule_callback(request).await {
+        // Filed under the number this caller dialled, like the call's own CDR.
+        let filing = CallbackFiling::on_call(request, self.info.dialed.clone());
+        match handle.services.schedule_callback(filing).await {
             Ok(task) => {
                 tracing::info!(call = %self.info.id, %task, %reason, "caller filed for a callback");
                 self.book.lock().add_tag(CALLBACK_FILED_TAG.into());
