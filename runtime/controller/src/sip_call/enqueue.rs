@@ -160,7 +160,11 @@ impl SipCall {
                         Ok((answered, agent)) => {
                             let _ = queue.send(QueueCommand::Answered { caller, agent }).await;
                             let who = answered.label.clone();
-                            self.book.lock().set_var(QUEUE_ANSWERED_BY_VAR.into(), who);
+                            {
+                                let mut book = self.book.lock();
+                                book.served_from_queue(Some(who.clone()));
+                                book.set_var(QUEUE_ANSWERED_BY_VAR.into(), who);
+                            }
                             self.finish_play().await;
                             let bridged = self.bridge(answered).await;
                             let _ = queue.send(QueueCommand::AgentDone { agent }).await;

@@ -57,6 +57,7 @@ impl SipCall {
         let mut handle = self.queue_handle(&options.queue)?;
         let outcome = loop {
             let queue = visited.last().cloned().unwrap_or_default();
+            self.book.lock().joined_queue(&queue);
             let waited = match self.wait_in(&handle, &queue, options, max_wait).await {
                 Ok(waited) => waited,
                 Err(error) => break Err(error),
@@ -66,6 +67,7 @@ impl SipCall {
                 Waited::Abandoned(error) => {
                     self.file_missed(&handle, &queue, QUEUE_ABANDONED_REASON)
                         .await;
+                    self.book.lock().abandoned_queue();
                     self.book.lock().add_tag(QUEUE_ABANDONED_TAG.into());
                     break Err(error);
                 }
@@ -163,6 +165,10 @@ impl SipCall {
                 let label = answered.label.clone();
                 {
                     let mut book = self.book.lock();
+                    // A backup extension is a colleague taking the queue's call; a backup
+                    // number outside is no agent.
+                    let agent = matches!(target, DialTarget::Extension(_)).then(|| label.clone());
+                    book.served_from_queue(agent);
                     book.set_var(OVERFLOW_ANSWERED_BY_VAR.into(), label);
                 }
                 self.bridge(answered).await.map(QueueOutcome::Answered)
@@ -170,6 +176,7 @@ impl SipCall {
             Err(RingFailure::CallerGone) => {
                 self.file_missed(handle, queue, QUEUE_ABANDONED_REASON)
                     .await;
+                self.book.lock().abandoned_queue();
                 self.book.lock().add_tag(QUEUE_ABANDONED_TAG.into());
                 Err(self.caller_left())
             }
