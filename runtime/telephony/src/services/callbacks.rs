@@ -25,8 +25,9 @@ impl StoreServices {
     /// Files the request on the missed-call list under the filing call's dialled number
     /// (the tenant number the customer is called back from, whose route's working hours
     /// the dialer keeps) and returns the task's id. An open task for the same customer
-    /// and dialled number — the call's own missed-call entry among them — absorbs it (its id is returned, and it
-    /// keeps the earlier due time), so a scenario that asks twice makes one callback.
+    /// and dialled number — the call's own missed-call entry among them — absorbs it
+    /// (its id is returned, and it keeps the earlier due time), so a scenario that asks
+    /// twice makes one callback.
     ///
     /// The request's `queue` is kept on the task: the dialer calls back through it.
     ///
