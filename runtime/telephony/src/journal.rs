@@ -31,7 +31,8 @@ pub const JOURNAL_COMMIT_WAIT: Duration = Duration::from_secs(10);
 
 enum Job {
     Open(CallStart),
-    Finish(CallRecord, oneshot::Sender<()>),
+    /// Boxed: a record is several times the size of the other jobs.
+    Finish(Box<CallRecord>, oneshot::Sender<()>),
     /// Announced after the call's ringing event, which waits for the CDR's opening.
     Answered {
         tenant: String,
@@ -143,7 +144,7 @@ impl CallJournal for StoreJournal {
         let call_id = record.call_id.clone();
         if self
             .writer_for(&call_id)
-            .send(Job::Finish(record, done))
+            .send(Job::Finish(Box::new(record), done))
             .await
             .is_err()
         {
