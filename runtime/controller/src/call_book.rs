@@ -25,6 +25,14 @@ pub(crate) struct CallBook {
     pub(crate) log: Vec<String>,
     pub(crate) recordings: Vec<String>,
     pub(crate) failure: Option<String>,
+    /// The last queue the caller joined.
+    pub(crate) queue: Option<String>,
+    /// The extension of the queue agent bridged to the caller.
+    pub(crate) agent: Option<String>,
+    /// An agent or the queue's backup number was bridged to the caller.
+    pub(crate) queue_served: bool,
+    /// The caller hung up while waiting in a queue (or while its agents or backup rang).
+    pub(crate) queue_abandoned: bool,
 }
 
 /// A call's book, shared by the call and its task.
@@ -66,7 +74,35 @@ impl CallBook {
         }
     }
 
+    /// The caller joined `queue` (the last one wins: an overflow moves them on).
+    pub(crate) fn joined_queue(&mut self, queue: &str) {
+        self.queue = Some(queue.to_string());
+    }
+
+    /// A queue agent (`Some(extension)`) or the queue's backup number (`None`) was
+    /// bridged to the caller.
+    pub(crate) fn served_from_queue(&mut self, agent: Option<String>) {
+        self.queue_served = true;
+        if agent.is_some() {
+            self.agent = agent;
+        }
+    }
+
+    /// The caller hung up while waiting in a queue.
+    pub(crate) fn abandoned_queue(&mut self) {
+        self.queue_abandoned = true;
+    }
+
+    /// How the call ended. The rule for queues: a caller who hung up while waiting in a
+    /// queue and was never bridged to an agent or the queue's backup on this call is
+    /// [`Disposition::QueueAbandoned`], although the host answered them (hold music). A
+    /// caller the queue served, one who asked for a callback (their place is kept), one
+    /// handed back to the scenario (voicemail, self-ordering) and a call that never
+    /// reached a queue keep the ordinary rule: answered when the host answered.
     pub(crate) fn disposition(&self) -> Disposition {
+        if self.queue_abandoned && !self.queue_served {
+            return Disposition::QueueAbandoned;
+        }
         match (self.answered_at, self.rejected_with, self.ended_by) {
             (Some(_), _, _) => Disposition::Answered,
             (None, Some(status), _) => Disposition::Rejected(status),
@@ -132,6 +168,8 @@ impl CallIdentity {
             recordings: book.recordings.clone(),
             failure: book.failure.clone(),
             fallback,
+            queue: book.queue.clone(),
+            agent: book.agent.clone(),
         }
     }
 }
@@ -163,5 +201,58 @@ mod tests {
         assert_eq!(book.disposition(), Disposition::Abandoned);
         book.answered_at = Some(SystemTime::now());
         assert_eq!(book.disposition(), Disposition::Answered);
+    }
+
+    /// A call the host answered (an IVR playing hold music).
+    fn answered_book() -> CallBook {
+        CallBook {
+            answered_at: Some(SystemTime::now()),
+            ..CallBook::default()
+        }
+    }
+
+    #[test]
+    fn a_caller_who_hangs_up_waiting_in_a_queue_abandoned_it() {
+        let mut book = answered_book();
+        book.joined_queue("sales");
+        book.joined_queue("bookings");
+        book.abandoned_queue();
+        book.end(HangupSide::Caller);
+        assert_eq!(book.disposition(), Disposition::QueueAbandoned);
+        assert_eq!(book.queue.as_deref(), Some("bookings"), "the last queue");
+        assert_eq!(book.agent, None);
+    }
+
+    #[test]
+    fn a_caller_the_queue_served_was_answered() {
+        let mut book = answered_book();
+        book.joined_queue("bookings");
+        book.served_from_queue(Some("101".into()));
+        assert_eq!(book.disposition(), Disposition::Answered);
+        assert_eq!(book.agent.as_deref(), Some("101"));
+        // Served, then back in a queue (the scenario enqueued again) and gone: the
+        // caller was served on this call.
+        book.abandoned_queue();
+        assert_eq!(book.disposition(), Disposition::Answered);
+
+        let mut backup = answered_book();
+        backup.joined_queue("bookings");
+        backup.served_from_queue(None);
+        assert_eq!(backup.disposition(), Disposition::Answered);
+        assert_eq!(backup.agent, None, "a backup number is no agent");
+    }
+
+    #[test]
+    fn queues_left_otherwise_keep_the_ordinary_rule() {
+        // Asked for a callback, or handed back to the scenario: answered by the host.
+        let mut book = answered_book();
+        book.joined_queue("bookings");
+        book.end(HangupSide::Host);
+        assert_eq!(book.disposition(), Disposition::Answered);
+        // An IVR call that never reached a queue.
+        let mut ivr = answered_book();
+        ivr.end(HangupSide::Caller);
+        assert_eq!(ivr.disposition(), Disposition::Answered);
+        assert_eq!(ivr.queue, None);
     }
 }

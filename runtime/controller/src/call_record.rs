@@ -13,6 +13,11 @@ pub enum Disposition {
     Rejected(u16),
     /// Nobody answered in time (a call the host placed: click-to-call).
     NoAnswer,
+    /// The caller hung up while waiting in a queue (or while its agents or backup number
+    /// rang), and no agent or backup was ever bridged to them on this call. The host
+    /// answered such a call to play hold music, so it is not `Answered`: for the business
+    /// nobody took it. See [`crate::call_book::CallBook::disposition`] for the rule.
+    QueueAbandoned,
 }
 
 /// Who ended the call.
@@ -79,4 +84,8 @@ pub struct CallRecord {
     pub failure: Option<String>,
     /// What the fallback achieved, when it ran.
     pub fallback: Option<String>,
+    /// The last queue the caller waited in, when the call went through one.
+    pub queue: Option<String>,
+    /// The extension of the queue agent the caller was bridged to, when one answered.
+    pub agent: Option<String>,
 }

@@ -228,6 +228,8 @@ async fn run_originate(controller: Arc<Controller>, call: Originate, slot: Owned
         recordings: Vec::new(),
         failure: None,
         fallback: None,
+        queue: None,
+        agent: None,
     };
     journal.finished(record).await;
     drop(slot);

@@ -12,7 +12,7 @@ use std::time::Duration;
 use queue_support::{
     QUEUE, assert_no_second_call, register_agent, start, uas_args, wait_for_attempts,
 };
-use support::{dtmf_pcap, free_udp_port, run_sipp, sipp_available, uac_args};
+use support::{NUMBER, dtmf_pcap, free_udp_port, run_sipp, sipp_available, uac_args};
 use wasmphony_acd::QueueConfig;
 use wasmphony_engine::CallbackAttempt;
 
@@ -116,5 +116,10 @@ async fn caller_asks_for_a_callback(harness: &mut queue_support::QueueHarness) {
     assert_eq!(
         filed[0].at_unix, None,
         "called back as soon as an agent is free"
+    );
+    assert_eq!(
+        *harness.services.filed_under.lock(),
+        [Some(NUMBER.to_string())],
+        "filed under the number the caller dialled"
     );
 }

@@ -10,9 +10,11 @@ mod support;
 use std::time::Duration;
 
 use queue_support::{AGENT, QUEUE, register_agent, start_queues, uas_args};
-use support::{free_udp_port, run_sipp, sipp_available, uac_args};
+use support::{NUMBER, free_udp_port, run_sipp, sipp_available, uac_args};
 use wasmphony_acd::{OverflowAction, QueueConfig};
-use wasmphony_controller::{QUEUE_OVERFLOW_REASON, QueueDefinition};
+use wasmphony_controller::{
+    Disposition, QUEUE_ABANDONED_REASON, QUEUE_OVERFLOW_REASON, QueueDefinition,
+};
 
 /// The caller's number in `uac_queue_overflow.xml`.
 const CUSTOMER: &str = "0888123456";
@@ -78,6 +80,45 @@ async fn a_busy_backup_number_hands_the_caller_to_voicemail_with_a_callback_task
     assert_eq!(filed[0].number, CUSTOMER);
     assert_eq!(filed[0].reason, QUEUE_OVERFLOW_REASON);
     assert_eq!(filed[0].queue.as_deref(), Some(QUEUE));
+    // Handed back to the scenario (voicemail): answered, through the queue, no agent.
+    assert_eq!(record.disposition, Disposition::Answered);
+    assert_eq!(record.queue.as_deref(), Some(QUEUE));
+    assert_eq!(record.agent, None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_caller_who_hangs_up_waiting_abandoned_the_queue() {
+    if !sipp_available() {
+        return;
+    }
+    let gateway = format!("127.0.0.1:{}", free_udp_port()).parse().unwrap();
+    // Nobody is logged in and the queue's wait is long: the caller gives up first.
+    let mut queue = bookings(OverflowAction::Voicemail, vec![AGENT.into()]);
+    queue.config.max_wait = Some(Duration::from_secs(60));
+    let mut harness = start_queues(gateway, vec![queue], "abandoned-queue").await;
+
+    // Menu 3 s, then 6 s in bookings.
+    caller_stays(&harness, 6_000).await;
+    let record = harness.next_record().await;
+    assert!(
+        record.answered_at.is_some(),
+        "the host answered for the music"
+    );
+    assert_eq!(
+        record.disposition,
+        Disposition::QueueAbandoned,
+        "{record:?}"
+    );
+    assert_eq!(record.queue.as_deref(), Some(QUEUE));
+    assert_eq!(record.agent, None);
+    let filed = harness.services.inner.callbacks();
+    assert_eq!(filed.len(), 1, "one callback task: {filed:?}");
+    assert_eq!(filed[0].reason, QUEUE_ABANDONED_REASON);
+    assert_eq!(
+        *harness.services.filed_under.lock(),
+        [Some(NUMBER.to_string())],
+        "filed under the number the caller dialled"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -122,4 +163,7 @@ async fn a_queue_overflowing_into_another_hands_the_caller_to_its_agent() {
         harness.services.inner.callbacks().is_empty(),
         "an answered caller gets no callback task"
     );
+    assert_eq!(record.disposition, Disposition::Answered);
+    assert_eq!(record.queue.as_deref(), Some("reception"), "the last queue");
+    assert_eq!(record.agent.as_deref(), Some(AGENT));
 }

@@ -39,4 +39,4 @@ pub use limits::SandboxLimits;
 pub use observer::{HostObserver, Unobserved};
 pub use registry::{MAX_VERSIONS_PER_SCENARIO, RegistryError, ScenarioRegistry, VersionInfo};
 pub use scenario_host::{CallRun, HostConfig, HostError, MAX_COMPONENT_BYTES, ScenarioHost};
-pub use services::{CallbackAttempt, TenantServices};
+pub use services::{CallbackAttempt, CallbackFiling, TenantServices};

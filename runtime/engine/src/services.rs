@@ -10,6 +10,41 @@ use crate::api::{
     OriginateRequest, RecordData,
 };
 
+/// A callback request as the host files it: the guest's (or the host queue's) request
+/// plus the tenant number of the call it was filed on.
+///
+/// The dialled number is not part of the WIT request: the host takes it from the call
+/// itself, so a guest cannot file a callback under another of the tenant's numbers, and
+/// no implementation can forget it. It is what the callback list deduplicates on (the
+/// call's own missed-call entry merges with the request), the caller id the customer is
+/// called back from, and the route whose working hours the callback keeps.
+#[derive(Debug, Clone)]
+pub struct CallbackFiling {
+    /// What was asked for.
+    pub request: CallbackRequest,
+    /// The tenant number the filing call dialled (inbound) or presented (outbound);
+    /// `None` when no call filed it (a timer scenario).
+    pub dialed: Option<String>,
+}
+
+impl CallbackFiling {
+    /// A request filed on a call that dialled `dialed`.
+    pub fn on_call(request: CallbackRequest, dialed: impl Into<String>) -> Self {
+        CallbackFiling {
+            request,
+            dialed: Some(dialed.into()),
+        }
+    }
+
+    /// A request filed with no call (a timer scenario).
+    pub fn without_call(request: CallbackRequest) -> Self {
+        CallbackFiling {
+            request,
+            dialed: None,
+        }
+    }
+}
+
 /// How one attempt at a callback task went ([`TenantServices::finish_callback`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CallbackAttempt {
@@ -41,7 +76,8 @@ pub trait TenantServices: Send + Sync {
         limit: u32,
     ) -> Result<Vec<RecordData>, CallError>;
 
-    async fn schedule_callback(&self, request: CallbackRequest) -> Result<String, CallError>;
+    /// Files a callback task; returns its id.
+    async fn schedule_callback(&self, filing: CallbackFiling) -> Result<String, CallError>;
     /// Records an attempt at the callback task `task_id` (an id `schedule_callback`
     /// returned), made by the host's queue when an agent took the task. Services that
     /// keep no callback list refuse it.

@@ -1,6 +1,7 @@
 //! Call queues on real calls: a sipp caller sent to the `bookings` queue by ivr-menu hears
 //! hold music and is bridged to the queue's agent (baresip registered as 101, a member of
-//! bookings by department); with no agent reachable, the caller's wait ends and ivr-menu
+//! bookings by department), and its CDR says answered through bookings by 101; with no
+//! agent reachable, the caller's wait ends and ivr-menu
 //! takes a voicemail — nobody is left waiting forever.
 
 mod support;
@@ -84,6 +85,26 @@ fn a_queued_caller_is_bridged_to_the_queue_agent() {
     assert!(
         matches!((ringing, on_call), (Some(r), Some(c)) if r < c),
         "the screen saw {AGENT} ring, then take the call: {agent_states:?}"
+    );
+    // The CDR the API serves: answered through bookings, by 101.
+    let key = server.tenant_key(1, "supervisor");
+    let (status, body) = server.http("GET", "/api/v1/calls?limit=10", Some(&key), None);
+    assert_eq!(status, 200, "{body}");
+    let page: serde_json::Value = serde_json::from_str(&body).expect("json");
+    let cdr = &page["calls"][0];
+    let (status, body) = server.http("GET", "/api/v1/users", Some(&key), None);
+    assert_eq!(status, 200, "{body}");
+    let users: serde_json::Value = serde_json::from_str(&body).expect("json");
+    let agent_id = users
+        .as_array()
+        .or_else(|| users["users"].as_array())
+        .and_then(|users| users.iter().find(|user| user["extension"] == AGENT))
+        .map(|user| user["id"].clone())
+        .unwrap_or_else(|| panic!("{AGENT} among the users: {users}"));
+    assert_eq!(
+        (&cdr["disposition"], &cdr["queue"], &cdr["agent"]),
+        (&"answered".into(), &"bookings".into(), &agent_id),
+        "{cdr:#}"
     );
     drop(server);
     let tags = only_call(dir.path()).0.tags;

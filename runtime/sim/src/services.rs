@@ -5,11 +5,11 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use parking_lot::Mutex;
-use wasmphony_engine::TenantServices;
 use wasmphony_engine::api::{
     CallError, CallbackRequest, Contact, ContactUpdate, Direction, Field, HistoryEntry, NewRecord,
     OriginateRequest, RecordData,
 };
+use wasmphony_engine::{CallbackFiling, TenantServices};
 
 use crate::journal::CallJournal;
 use crate::script::Script;
@@ -312,7 +312,8 @@ impl TenantServices for SimServices {
         Ok(found)
     }
 
-    async fn schedule_callback(&self, request: CallbackRequest) -> Result<String, CallError> {
+    async fn schedule_callback(&self, filing: CallbackFiling) -> Result<String, CallError> {
+        let request = filing.request;
         let id = {
             let mut data = self.data.lock();
             if data.callbacks.len() >= MAX_CALLBACKS {
@@ -472,7 +473,10 @@ mod tests {
             queue: None,
             reason: "missed".into(),
         };
-        services.schedule_callback(request).await.unwrap();
+        services
+            .schedule_callback(CallbackFiling::on_call(request, "+100"))
+            .await
+            .unwrap();
         assert_eq!(services.callbacks().len(), 1);
         assert_eq!(journal.facts().scheduled_callbacks, 1);
         assert!(journal.facts().outcomes.callback);

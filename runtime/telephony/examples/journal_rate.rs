@@ -82,6 +82,8 @@ async fn main() {
                 recordings: Vec::new(),
                 failure: None,
                 fallback: None,
+                queue: None,
+                agent: None,
             };
             journal.started(call).await;
             journal.finished(record).await;

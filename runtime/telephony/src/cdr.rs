@@ -8,7 +8,7 @@ use wasmphony_controller::{
 };
 use wasmphony_store::{
     CallEnd, CallEvent, CallId, Direction, Disposition, HangupSide, MAX_TAGS_PER_CALL, NewCall,
-    UnixMs,
+    UnixMs, UserId,
 };
 
 /// SIP statuses that mean "busy" when the host refuses a call with them.
@@ -55,9 +55,16 @@ pub(crate) fn new_call_from_record(record: &CallRecord) -> NewCall {
 }
 
 /// How the store classifies the controller's outcome.
+///
+/// `abandoned` is kept for callers who gave up waiting in a queue (the controller's
+/// [`CallOutcome::QueueAbandoned`]: the host had answered them for hold music, yet no
+/// agent took the call), which is what the reports' abandonment rate counts. A caller
+/// who hangs up before the host answers at all (CANCEL) is `no_answer`, like a call the
+/// host placed that nobody picked up.
 pub(crate) fn disposition(record: &CallRecord) -> Disposition {
     match record.disposition {
         CallOutcome::Answered => Disposition::Answered,
+        CallOutcome::QueueAbandoned => Disposition::Abandoned,
         // The caller gave up before anyone answered.
         CallOutcome::Abandoned | CallOutcome::NoAnswer => Disposition::NoAnswer,
         CallOutcome::Rejected(status) if BUSY_STATUSES.contains(&status) => Disposition::Busy,
@@ -65,8 +72,9 @@ pub(crate) fn disposition(record: &CallRecord) -> Disposition {
     }
 }
 
-/// The end of the CDR.
-pub(crate) fn call_end(record: &CallRecord) -> CallEnd {
+/// The end of the CDR; `agent` is the user whose extension the record names as the
+/// queue agent who took the call (the journal looks it up).
+pub(crate) fn call_end(record: &CallRecord, agent: Option<UserId>) -> CallEnd {
     let hangup_cause = match (&record.failure, &record.disposition) {
         (Some(failure), _) => Some(failure.clone()),
         (None, CallOutcome::Rejected(status)) => Some(format!("refused with {status}")),
@@ -82,8 +90,8 @@ pub(crate) fn call_end(record: &CallRecord) -> CallEnd {
             Side::Host => HangupSide::System,
             Side::Callee => HangupSide::Callee,
         }),
-        queue: None,
-        agent: None,
+        queue: record.queue.clone(),
+        agent,
         // Recordings are files named by the controller, not rows of the recordings table yet.
         recording: None,
         tags: record
@@ -177,6 +185,8 @@ mod tests {
             recordings: vec![],
             failure: Some("trap: unreachable".into()),
             fallback: Some("Queue: served".into()),
+            queue: None,
+            agent: None,
         }
     }
 
@@ -188,7 +198,17 @@ mod tests {
         );
         assert_eq!(
             disposition(&record(CallOutcome::Abandoned)),
+            Disposition::NoAnswer,
+            "gone before the host answered"
+        );
+        assert_eq!(
+            disposition(&record(CallOutcome::NoAnswer)),
             Disposition::NoAnswer
+        );
+        assert_eq!(
+            disposition(&record(CallOutcome::QueueAbandoned)),
+            Disposition::Abandoned,
+            "gave up waiting in a queue, though the host had answered"
         );
         assert_eq!(
             disposition(&record(CallOutcome::Rejected(486))),
@@ -201,9 +221,27 @@ mod tests {
     }
 
     #[test]
+    fn the_queue_and_its_agent_go_on_the_end() {
+        let mut served = record(CallOutcome::Answered);
+        served.queue = Some("bookings".into());
+        served.agent = Some("101".into());
+        let end = call_end(&served, Some(UserId(7)));
+        assert_eq!(end.disposition, Disposition::Answered);
+        assert_eq!(end.queue.as_deref(), Some("bookings"));
+        assert_eq!(end.agent, Some(UserId(7)));
+
+        let mut gone = record(CallOutcome::QueueAbandoned);
+        gone.queue = Some("bookings".into());
+        let end = call_end(&gone, None);
+        assert_eq!(end.disposition, Disposition::Abandoned);
+        assert_eq!(end.queue.as_deref(), Some("bookings"));
+        assert_eq!(end.agent, None);
+    }
+
+    #[test]
     fn the_end_is_bounded_and_the_timeline_ordered() {
         let record = record(CallOutcome::Answered);
-        let end = call_end(&record);
+        let end = call_end(&record, None);
         assert_eq!(end.tags.len(), MAX_TAGS_PER_CALL);
         assert_eq!(end.hangup_side, Some(HangupSide::Caller));
         assert_eq!(end.hangup_cause.as_deref(), Some("trap: unreachable"));

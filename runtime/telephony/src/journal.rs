@@ -15,7 +15,9 @@ use async_trait::async_trait;
 use tokio::sync::{mpsc, oneshot};
 use wasmphony_controller::{CallJournal, CallRecord, CallStart};
 use wasmphony_events::{EventBus, LiveEvent, unix_ms};
-use wasmphony_store::{Backend, Call, JournalWrite, MAX_JOURNAL_BATCH, Store, StoreError};
+use wasmphony_store::{
+    Backend, Call, JournalWrite, MAX_JOURNAL_BATCH, Store, StoreError, TenantId, UserId,
+};
 
 use crate::cdr;
 use crate::tenant_ids::TenantIds;
@@ -29,7 +31,8 @@ pub const JOURNAL_COMMIT_WAIT: Duration = Duration::from_secs(10);
 
 enum Job {
     Open(CallStart),
-    Finish(CallRecord, oneshot::Sender<()>),
+    /// Boxed: a record is several times the size of the other jobs.
+    Finish(Box<CallRecord>, oneshot::Sender<()>),
     /// Announced after the call's ringing event, which waits for the CDR's opening.
     Answered {
         tenant: String,
@@ -141,7 +144,7 @@ impl CallJournal for StoreJournal {
         let call_id = record.call_id.clone();
         if self
             .writer_for(&call_id)
-            .send(Job::Finish(record, done))
+            .send(Job::Finish(Box::new(record), done))
             .await
             .is_err()
         {
@@ -263,7 +266,13 @@ impl Writer {
                 Job::Finish(record, _) => {
                     let tenant = self.tenants.id(&record.tenant).await?;
                     let id = wasmphony_store::CallId(record.call_id.clone());
-                    finishes.push((tenant, id, cdr::call_end(record), cdr::events(record)));
+                    let agent = self.agent_of(tenant, record).await;
+                    finishes.push((
+                        tenant,
+                        id,
+                        cdr::call_end(record, agent),
+                        cdr::events(record),
+                    ));
                 }
                 Job::Answered { .. } | Job::Flush(_) => {}
             }
@@ -336,7 +345,8 @@ impl Writer {
     async fn finish(&self, record: &CallRecord) -> Result<(), StoreError> {
         let tenant = self.tenants.id(&record.tenant).await?;
         let id = wasmphony_store::CallId(record.call_id.clone());
-        let end = cdr::call_end(record);
+        let agent = self.agent_of(tenant, record).await;
+        let end = cdr::call_end(record, agent);
         let events = cdr::events(record);
         match self.store.finish_call(tenant, &id, &end, &events).await {
             // Its opening was not written (a failed write): write both now.
@@ -355,9 +365,23 @@ impl Writer {
         Ok(())
     }
 
+    /// The user whose extension the record names as its queue agent. A lookup that fails
+    /// (no such user any more, the store is down) leaves the column empty rather than
+    /// losing the CDR.
+    async fn agent_of(&self, tenant: TenantId, record: &CallRecord) -> Option<UserId> {
+        let extension = record.agent.as_deref()?;
+        match self.store.user_by_extension(tenant, extension).await {
+            Ok(user) => user.map(|user| user.id),
+            Err(error) => {
+                tracing::debug!(call = %record.call_id, %extension, "agent not looked up: {error}");
+                None
+            }
+        }
+    }
+
     /// The ended event of a call whose CDR is committed.
     fn announce_ended(&self, record: &CallRecord) {
-        let end = cdr::call_end(record);
+        let end = cdr::call_end(record, None);
         let duration = record
             .ended_at
             .duration_since(record.started_at)

@@ -12,7 +12,7 @@ use async_trait::async_trait;
 use parking_lot::Mutex;
 use wasmphony_controller::{CallbackJob, CallbackOfferError};
 use wasmphony_engine::api::CallbackRequest;
-use wasmphony_engine::{CallbackAttempt, TenantServices};
+use wasmphony_engine::{CallbackAttempt, CallbackFiling, TenantServices};
 use wasmphony_store::{
     CallbackState, CallbackTask, CallbackTaskId, MissedCall, NewTenant, OpenWindow, Page,
     QueueSettings, QueueSpec, QueueStrategy, RouteSpec, Store, TenantId, UnixMs, WorkingHours,
@@ -257,7 +257,7 @@ backend_test!(
     not_reached_attempts_pause_then_fail_at_the_limit,
     |store: Store| async move {
         let t = tenant_with_queues(&store, "acme", &["support"]).await;
-        let services = StoreServices::new(store.clone(), t).with_dialed(OFFICE);
+        let services = StoreServices::new(store.clone(), t);
         let id = missed(&store, t, "+49301111111", at(0)).await.id;
         let queues = FakeQueues::with_free(100);
         let dialer = Dialer::new(store.clone(), queues.clone());
@@ -307,7 +307,7 @@ backend_test!(
     press_one_tasks_are_the_queues_until_a_restart,
     |store: Store| async move {
         let t = tenant_with_queues(&store, "acme", &["support"]).await;
-        let services = StoreServices::new(store.clone(), t).with_dialed(OFFICE);
+        let services = StoreServices::new(store.clone(), t);
         let request = CallbackRequest {
             number: "+49301111111".into(),
             at_unix: None,
@@ -315,7 +315,7 @@ backend_test!(
             reason: wasmphony_controller::QUEUE_CALLBACK_REASON.into(),
         };
         let id: i64 = services
-            .schedule_callback(request)
+            .schedule_callback(CallbackFiling::on_call(request, OFFICE))
             .await
             .unwrap()
             .parse()
@@ -350,7 +350,7 @@ backend_test!(
             reason: wasmphony_controller::QUEUE_CALLBACK_REASON.into(),
         };
         let lost: i64 = services
-            .schedule_callback(request)
+            .schedule_callback(CallbackFiling::on_call(request, OFFICE))
             .await
             .unwrap()
             .parse()
@@ -379,7 +379,7 @@ backend_test!(
     a_customer_already_being_called_back_cannot_press_one,
     |store: Store| async move {
         let t = tenant_with_queues(&store, "acme", &["support"]).await;
-        let services = StoreServices::new(store.clone(), t).with_dialed(OFFICE);
+        let services = StoreServices::new(store.clone(), t);
         let open = missed(&store, t, "+49301111111", UnixMs::now()).await;
         let dialer = Dialer::new(store.clone(), FakeQueues::with_free(1));
         assert_eq!(dialer.tick(UnixMs::now()).await.unwrap().handed, 1);
@@ -391,7 +391,12 @@ backend_test!(
             queue: Some("support".into()),
             reason: wasmphony_controller::QUEUE_CALLBACK_REASON.into(),
         };
-        assert!(services.schedule_callback(request).await.is_err());
+        assert!(
+            services
+                .schedule_callback(CallbackFiling::on_call(request, OFFICE))
+                .await
+                .is_err()
+        );
         let still = task(&store, t, open.id).await;
         assert_eq!(
             (still.state, still.attempts),

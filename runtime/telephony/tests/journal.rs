@@ -69,6 +69,8 @@ fn record(call: &CallStart) -> CallRecord {
         recordings: Vec::new(),
         failure: None,
         fallback: None,
+        queue: None,
+        agent: None,
     }
 }
 
@@ -153,5 +155,98 @@ backend_test!(
         assert_eq!(stats.finished.load(Ordering::Relaxed), 200);
         // Its opening and its finish both failed, and nothing else did.
         assert_eq!(stats.failed.load(Ordering::Relaxed), 2);
+    }
+);
+
+backend_test!(
+    queue_calls_carry_their_queue_and_agent_and_abandonment_is_reported,
+    |store: Store| async move {
+        let t = tenant(&store, "acme").await;
+        let agent = store
+            .create_user(
+                t,
+                &wasmphony_store::UserSpec {
+                    extension: "101".into(),
+                    name: "Agent 101".into(),
+                    department: Some("bookings".into()),
+                    role: wasmphony_store::Role::Agent,
+                    skills: vec![],
+                    password_hash: None,
+                    devices: vec![],
+                },
+            )
+            .await
+            .unwrap()
+            .id;
+        let journal = StoreJournal::start(store.clone(), EventBus::with_capacity(16));
+        // The host answered all three (the IVR); one caller gave up in the queue, one was
+        // bridged to 101, one never reached a queue.
+        let gone = start("acme", 1);
+        let mut gone_record = record(&gone);
+        gone_record.disposition = Disposition::QueueAbandoned;
+        gone_record.queue = Some("bookings".into());
+        let served = start("acme", 2);
+        let mut served_record = record(&served);
+        served_record.queue = Some("bookings".into());
+        served_record.agent = Some("101".into());
+        let ivr = start("acme", 3);
+        let ivr_record = record(&ivr);
+        for (call, record) in [
+            (gone, gone_record),
+            (served, served_record),
+            (ivr, ivr_record),
+        ] {
+            journal.started(call).await;
+            journal.finished(record).await;
+        }
+
+        let call = |n: usize| {
+            let store = store.clone();
+            async move { store.call(t, &CallId(format!("call-{n}"))).await.unwrap() }
+        };
+        let gone = call(1).await;
+        assert_eq!(
+            gone.disposition,
+            Some(wasmphony_store::Disposition::Abandoned)
+        );
+        assert_eq!(gone.queue.as_deref(), Some("bookings"));
+        assert_eq!(gone.agent, None);
+        let served = call(2).await;
+        assert_eq!(
+            served.disposition,
+            Some(wasmphony_store::Disposition::Answered)
+        );
+        assert_eq!(served.queue.as_deref(), Some("bookings"));
+        assert_eq!(served.agent, Some(agent));
+        let ivr = call(3).await;
+        assert_eq!(
+            ivr.disposition,
+            Some(wasmphony_store::Disposition::Answered)
+        );
+        assert_eq!((ivr.queue, ivr.agent), (None, None));
+
+        let period = wasmphony_store::Period {
+            since: wasmphony_store::UnixMs(0),
+            until: wasmphony_store::UnixMs(i64::MAX),
+        };
+        let summary = store
+            .service_summary(t, period, wasmphony_store::DEFAULT_SERVICE_LEVEL_MS)
+            .await
+            .unwrap();
+        assert_eq!(
+            (summary.offered, summary.answered, summary.abandoned),
+            (3, 2, 1),
+            "{summary:?}"
+        );
+        assert_eq!(summary.missed, 1);
+        // The abandoned caller is on the missed-call list, under the number they dialled.
+        let tasks = store
+            .list_callbacks(t, None, wasmphony_store::Page::first(10))
+            .await
+            .unwrap();
+        assert_eq!(tasks.len(), 1, "{tasks:?}");
+        assert_eq!(tasks[0].number, "+35920000001");
+        assert_eq!(tasks[0].dialed, "+35924001000");
+        assert_eq!(tasks[0].reason, "abandoned");
     }
 );

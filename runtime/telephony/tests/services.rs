@@ -5,10 +5,10 @@
 #[macro_use]
 mod common;
 
-use wasmphony_engine::TenantServices;
 use wasmphony_engine::api::{
     CallError, CallbackRequest, ContactUpdate, Direction, Field, NewRecord, OriginateRequest,
 };
+use wasmphony_engine::{CallbackFiling, TenantServices};
 use wasmphony_store::{
     CallEnd, CallId, CallbackState, Disposition, HangupSide, NewCall, NewTenant, Page, Role, Store,
     TenantId, UnixMs, UserSpec,
@@ -64,13 +64,21 @@ fn record(kind: &str, status: &str, due: Option<i64>) -> NewRecord {
     }
 }
 
-fn callback(number: &str, at: Option<i64>) -> CallbackRequest {
+/// The tenant number the test calls dial.
+const OFFICE: &str = "+4930555000";
+
+fn request(number: &str, at: Option<i64>) -> CallbackRequest {
     CallbackRequest {
         number: number.into(),
         at_unix: at,
         queue: Some("sales".into()),
         reason: "requested".into(),
     }
+}
+
+/// A request filed on a call that dialled [`OFFICE`].
+fn callback(number: &str, at: Option<i64>) -> CallbackFiling {
+    CallbackFiling::on_call(request(number, at), OFFICE)
 }
 
 /// An inbound call from `from`, finished `talk_ms` after answer (or unanswered).
@@ -374,7 +382,7 @@ backend_test!(
     callbacks_go_on_the_missed_call_list,
     |store: Store| async move {
         let t = tenant(&store, "acme").await;
-        let services = StoreServices::new(store.clone(), t).with_dialed("+4930555000");
+        let services = StoreServices::new(store.clone(), t);
 
         let id = services
             .schedule_callback(callback("030 1234567", Some(5_000)))
@@ -385,7 +393,7 @@ backend_test!(
             .await
             .unwrap();
         assert_eq!(task.number, "+49301234567");
-        assert_eq!(task.dialed, "+4930555000");
+        assert_eq!(task.dialed, OFFICE, "filed under the call's dialled number");
         assert_eq!(task.reason, "requested");
         assert_eq!(task.state, CallbackState::New);
         assert_eq!(task.due, UnixMs(5_000_000));
@@ -404,11 +412,10 @@ backend_test!(
         assert_eq!(listed[0].missed_count, 2);
         assert_eq!(listed[0].due, UnixMs(4_000_000));
 
-        // Without a call's dialled number, and as soon as possible.
-        let bare = StoreServices::new(store.clone(), t);
+        // Filed with no call (a timer), and as soon as possible.
         let before = UnixMs::now();
-        let other = bare
-            .schedule_callback(callback("+49302222222", None))
+        let other = services
+            .schedule_callback(CallbackFiling::without_call(request("+49302222222", None)))
             .await
             .unwrap();
         let task = store
@@ -428,10 +435,48 @@ backend_test!(
 );
 
 backend_test!(
+    a_calls_callback_merges_with_the_calls_own_missed_entry,
+    |store: Store| async move {
+        let t = tenant(&store, "acme").await;
+        let services = StoreServices::new(store.clone(), t);
+        // The scenario (or the queue) of a call to OFFICE files a callback, then the
+        // call ends unanswered: one task, under OFFICE, that keeps the request's queue.
+        let id = services
+            .schedule_callback(callback("+49301234567", None))
+            .await
+            .unwrap();
+        past_call(&store, t, "c-missed", "+49301234567", 1_000, None).await;
+        let listed = store
+            .list_callbacks(t, None, Page::first(10))
+            .await
+            .unwrap();
+        assert_eq!(listed.len(), 1, "{listed:?}");
+        assert_eq!(listed[0].id.to_string(), id);
+        assert_eq!(listed[0].dialed, OFFICE);
+        assert_eq!(listed[0].missed_count, 2);
+        assert_eq!(listed[0].queue.as_deref(), Some("sales"));
+        assert_eq!(listed[0].last_call, Some(CallId::from("c-missed")));
+
+        // A timer's request for the same customer has no call to merge with.
+        services
+            .schedule_callback(CallbackFiling::without_call(request("+49301234567", None)))
+            .await
+            .unwrap();
+        let listed = store
+            .list_callbacks(t, None, Page::first(10))
+            .await
+            .unwrap();
+        let dialed: Vec<&str> = listed.iter().map(|task| task.dialed.as_str()).collect();
+        assert_eq!(listed.len(), 2, "{listed:?}");
+        assert!(dialed.contains(&StoreServices::DEFAULT_CALLBACK_DIALED));
+    }
+);
+
+backend_test!(
     a_queue_callback_attempt_is_recorded_on_the_task,
     |store: Store| async move {
         let t = tenant(&store, "acme").await;
-        let services = StoreServices::new(store.clone(), t).with_dialed("+4930555000");
+        let services = StoreServices::new(store.clone(), t);
         let task_of = |id: &str| wasmphony_store::CallbackTaskId(id.parse().unwrap());
 
         let reached = services
@@ -455,7 +500,11 @@ backend_test!(
             .await
             .unwrap();
         let task = store.callback_task(t, task_of(&missed)).await.unwrap();
-        assert_eq!(task.state, CallbackState::New, "due again for the next attempt");
+        assert_eq!(
+            task.state,
+            CallbackState::New,
+            "due again for the next attempt"
+        );
         assert_eq!(task.attempts, 1);
 
         for unknown in ["999999", "x", ""] {

@@ -16,6 +16,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 use wasmphony_acd::{AgentId, CallerId, JoinRequest, OverflowAction, Priority};
+use wasmphony_engine::CallbackFiling;
 use wasmphony_engine::api::{
     CallError, CallbackRequest, DialTarget, EnqueueOptions, Prompt, QueueOutcome,
 };
@@ -159,7 +160,11 @@ impl SipCall {
                         Ok((answered, agent)) => {
                             let _ = queue.send(QueueCommand::Answered { caller, agent }).await;
                             let who = answered.label.clone();
-                            self.book.lock().set_var(QUEUE_ANSWERED_BY_VAR.into(), who);
+                            {
+                                let mut book = self.book.lock();
+                                book.served_from_queue(Some(who.clone()));
+                                book.set_var(QUEUE_ANSWERED_BY_VAR.into(), who);
+                            }
                             self.finish_play().await;
                             let bridged = self.bridge(answered).await;
                             let _ = queue.send(QueueCommand::AgentDone { agent }).await;
@@ -228,7 +233,9 @@ impl SipCall {
             queue: Some(queue_name.to_string()),
             reason: QUEUE_CALLBACK_REASON.into(),
         };
-        let id = match handle.services.schedule_callback(request).await {
+        // Filed under the number this caller dialled, like the call's own CDR.
+        let filing = CallbackFiling::on_call(request, self.info.dialed.clone());
+        let id = match handle.services.schedule_callback(filing).await {
             Ok(id) => id,
             Err(error) => {
                 tracing::info!(call = %self.info.id, ?error, "callback not filed; caller waits on");

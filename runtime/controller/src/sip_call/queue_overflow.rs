@@ -19,6 +19,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 use wasmphony_acd::OverflowAction;
+use wasmphony_engine::CallbackFiling;
 use wasmphony_engine::api::{CallError, CallbackRequest, DialTarget, EnqueueOptions, QueueOutcome};
 
 use super::SipCall;
@@ -56,6 +57,7 @@ impl SipCall {
         let mut handle = self.queue_handle(&options.queue)?;
         let outcome = loop {
             let queue = visited.last().cloned().unwrap_or_default();
+            self.book.lock().joined_queue(&queue);
             let waited = match self.wait_in(&handle, &queue, options, max_wait).await {
                 Ok(waited) => waited,
                 Err(error) => break Err(error),
@@ -65,6 +67,7 @@ impl SipCall {
                 Waited::Abandoned(error) => {
                     self.file_missed(&handle, &queue, QUEUE_ABANDONED_REASON)
                         .await;
+                    self.book.lock().abandoned_queue();
                     self.book.lock().add_tag(QUEUE_ABANDONED_TAG.into());
                     break Err(error);
                 }
@@ -162,6 +165,10 @@ impl SipCall {
                 let label = answered.label.clone();
                 {
                     let mut book = self.book.lock();
+                    // A backup extension is a colleague taking the queue's call; a backup
+                    // number outside is no agent.
+                    let agent = matches!(target, DialTarget::Extension(_)).then(|| label.clone());
+                    book.served_from_queue(agent);
                     book.set_var(OVERFLOW_ANSWERED_BY_VAR.into(), label);
                 }
                 self.bridge(answered).await.map(QueueOutcome::Answered)
@@ -169,6 +176,7 @@ impl SipCall {
             Err(RingFailure::CallerGone) => {
                 self.file_missed(handle, queue, QUEUE_ABANDONED_REASON)
                     .await;
+                self.book.lock().abandoned_queue();
                 self.book.lock().add_tag(QUEUE_ABANDONED_TAG.into());
                 Err(self.caller_left())
             }
@@ -189,7 +197,9 @@ impl SipCall {
             queue: Some(queue.to_string()),
             reason: reason.to_string(),
         };
-        match handle.services.schedule_callback(request).await {
+        // Filed under the number this caller dialled, like the call's own CDR.
+        let filing = CallbackFiling::on_call(request, self.info.dialed.clone());
+        match handle.services.schedule_callback(filing).await {
             Ok(task) => {
                 tracing::info!(call = %self.info.id, %task, %reason, "caller filed for a callback");
                 self.book.lock().add_tag(CALLBACK_FILED_TAG.into());

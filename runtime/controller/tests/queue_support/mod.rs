@@ -15,12 +15,11 @@ use wasmphony_controller::{
     CallRecord, Controller, ControllerConfig, PhoneBook, QueueDefinition, Route, RouteTable, Tenant,
 };
 use wasmphony_engine::api::{
-    CallError, CallbackRequest, Contact, ContactUpdate, HistoryEntry, NewRecord, OriginateRequest,
-    RecordData,
+    CallError, Contact, ContactUpdate, HistoryEntry, NewRecord, OriginateRequest, RecordData,
 };
 use wasmphony_engine::{
-    CallbackAttempt, Fallback, HostConfig, SandboxLimits, ScenarioHost, ScenarioRegistry,
-    TenantServices,
+    CallbackAttempt, CallbackFiling, Fallback, HostConfig, SandboxLimits, ScenarioHost,
+    ScenarioRegistry, TenantServices,
 };
 use wasmphony_media::codec::Codec;
 use wasmphony_media::net::PortAllocator;
@@ -37,11 +36,13 @@ pub const AGENT: &str = "101";
 /// The agent's SIP secret.
 pub const AGENT_SECRET: &str = "agent-secret-101";
 
-/// The simulator's services plus a log of the callback attempts the queue records.
+/// The simulator's services plus a log of the callback attempts the queue records and
+/// of the dialled number each callback was filed under.
 #[derive(Default)]
 pub struct RecordingServices {
     pub inner: SimServices,
     pub attempts: Mutex<Vec<(String, CallbackAttempt)>>,
+    pub filed_under: Mutex<Vec<Option<String>>>,
 }
 
 #[async_trait]
@@ -79,8 +80,9 @@ impl TenantServices for RecordingServices {
     ) -> Result<Vec<RecordData>, CallError> {
         self.inner.query_records(kind, status, limit).await
     }
-    async fn schedule_callback(&self, request: CallbackRequest) -> Result<String, CallError> {
-        self.inner.schedule_callback(request).await
+    async fn schedule_callback(&self, filing: CallbackFiling) -> Result<String, CallError> {
+        self.filed_under.lock().push(filing.dialed.clone());
+        self.inner.schedule_callback(filing).await
     }
     async fn originate(&self, request: OriginateRequest) -> Result<String, CallError> {
         self.inner.originate(request).await

@@ -1,7 +1,8 @@
 use crate::api::{CallError, CallbackRequest, OriginateRequest};
 use crate::bindings::call_world::wasmphony::scenario::outbound::Host;
 use crate::host::try_guest;
-use crate::state::CallState;
+use crate::services::CallbackFiling;
+use crate::state::{CallState, Party};
 
 impl Host for CallState {
     async fn schedule_callback(
@@ -15,7 +16,12 @@ impl Host for CallState {
         if request.number.trim().is_empty() {
             return Ok(Err(CallError::Invalid("a callback needs a number".into())));
         }
-        Ok(self.services.schedule_callback(request).await)
+        // Filed under the call's own dialled number; a timer has no call.
+        let filing = match &self.party {
+            Party::Call(call) => CallbackFiling::on_call(request, call.info().dialed),
+            Party::Timer(_) => CallbackFiling::without_call(request),
+        };
+        Ok(self.services.schedule_callback(filing).await)
     }
 
     async fn originate(

@@ -1,7 +1,7 @@
 //! Callbacks go on the tenant's missed-call list; outbound calls are refused for now.
 
-use wasmphony_engine::CallbackAttempt;
-use wasmphony_engine::api::{CallError, CallbackRequest, OriginateRequest};
+use wasmphony_engine::api::{CallError, OriginateRequest};
+use wasmphony_engine::{CallbackAttempt, CallbackFiling};
 use wasmphony_store::{CallbackTaskId, MissedCall, StoreError};
 
 use wasmphony_controller::QUEUE_CALLBACK_REASON;
@@ -12,18 +12,22 @@ use super::ids::parse_id;
 use crate::dialer::{outcome_after, queue_claimer};
 
 impl StoreServices {
-    /// The `dialed` of a callback task filed by services that were not given the call's
-    /// dialled number ([`StoreServices::with_dialed`]), for example from a timer
-    /// scenario. The missed-call list deduplicates open tasks per (number, dialed), so
-    /// all such requests for one customer merge into one task.
+    /// The `dialed` of a callback task filed with no call (a timer scenario's request,
+    /// [`CallbackFiling::without_call`]); a call's requests carry the number it dialled.
+    /// The missed-call list deduplicates open tasks per (number, dialed), so all such
+    /// requests for one customer merge into one task; the dialer finds no route for it,
+    /// so it is called back at any hour.
     pub const DEFAULT_CALLBACK_DIALED: &'static str = "scenario";
 
     /// What a guest reads when it asks for an outbound call.
     pub const ORIGINATE_UNAVAILABLE: &'static str = "originate is not available on this node yet";
 
-    /// Files the request on the missed-call list and returns the task's id. An open task
-    /// for the same customer and dialled number absorbs it (its id is returned, and it
-    /// keeps the earlier due time), so a scenario that asks twice makes one callback.
+    /// Files the request on the missed-call list under the filing call's dialled number
+    /// (the tenant number the customer is called back from, whose route's working hours
+    /// the dialer keeps) and returns the task's id. An open task for the same customer
+    /// and dialled number — the call's own missed-call entry among them — absorbs it
+    /// (its id is returned, and it keeps the earlier due time), so a scenario that asks
+    /// twice makes one callback.
     ///
     /// The request's `queue` is kept on the task: the dialer calls back through it.
     ///
@@ -31,10 +35,8 @@ impl StoreServices {
     /// queue at once, since the queue keeps that caller's place in memory and calls back
     /// itself: the dialer must not take it too. When the customer's task is already being
     /// worked (claimed by the dialer), the request is refused and the caller waits on.
-    pub(super) async fn file_callback(
-        &self,
-        request: CallbackRequest,
-    ) -> Result<String, CallError> {
+    pub(super) async fn file_callback(&self, filing: CallbackFiling) -> Result<String, CallError> {
+        let CallbackFiling { request, dialed } = filing;
         let now = self.now();
         let due = match request.at_unix {
             Some(at) => to_ms(at)?,
@@ -42,10 +44,7 @@ impl StoreServices {
         };
         let missed = MissedCall {
             number: request.number,
-            dialed: self
-                .dialed
-                .clone()
-                .unwrap_or_else(|| Self::DEFAULT_CALLBACK_DIALED.to_owned()),
+            dialed: dialed.unwrap_or_else(|| Self::DEFAULT_CALLBACK_DIALED.to_owned()),
             reason: request.reason.clone(),
             call: None,
             due,

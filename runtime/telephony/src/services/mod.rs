@@ -26,11 +26,10 @@ mod ids;
 mod records;
 
 use async_trait::async_trait;
-use wasmphony_engine::{CallbackAttempt, TenantServices};
 use wasmphony_engine::api::{
-    CallError, CallbackRequest, Contact, ContactUpdate, HistoryEntry, NewRecord, OriginateRequest,
-    RecordData,
+    CallError, Contact, ContactUpdate, HistoryEntry, NewRecord, OriginateRequest, RecordData,
 };
+use wasmphony_engine::{CallbackAttempt, CallbackFiling, TenantServices};
 use wasmphony_store::{Store, StoreError, TenantId, UnixMs};
 
 /// Tenant services backed by the store, scoped to one tenant. Cheap to clone (the
@@ -39,33 +38,19 @@ use wasmphony_store::{Store, StoreError, TenantId, UnixMs};
 pub struct StoreServices {
     store: Store,
     tenant: TenantId,
-    /// The tenant number the current call dialled, used as the `dialed` of callback
-    /// tasks (the missed-call list deduplicates on it and the dialer calls back from it).
-    dialed: Option<String>,
 }
 
 impl StoreServices {
     /// Services of `tenant`. The tenant is not checked here; a missing tenant makes
     /// every call answer `not-found`.
     pub fn new(store: Store, tenant: TenantId) -> Self {
-        StoreServices {
-            store,
-            tenant,
-            dialed: None,
-        }
+        StoreServices { store, tenant }
     }
 
     /// Services of the tenant with this slug, or `None` when there is no such tenant.
     pub async fn for_slug(store: Store, slug: &str) -> Result<Option<Self>, StoreError> {
         let tenant = store.tenant_by_slug(slug).await?;
         Ok(tenant.map(|tenant| StoreServices::new(store, tenant.id)))
-    }
-
-    /// The same services for one call that dialled `dialed` (a tenant number): callbacks
-    /// the scenario schedules are filed under it, like the call's own missed-call entry.
-    pub fn with_dialed(mut self, dialed: impl Into<String>) -> Self {
-        self.dialed = Some(dialed.into());
-        self
     }
 
     /// The tenant these services are scoped to.
@@ -122,8 +107,8 @@ impl TenantServices for StoreServices {
         self.records_in(kind, status, limit).await
     }
 
-    async fn schedule_callback(&self, request: CallbackRequest) -> Result<String, CallError> {
-        self.file_callback(request).await
+    async fn schedule_callback(&self, filing: CallbackFiling) -> Result<String, CallError> {
+        self.file_callback(filing).await
     }
 
     async fn finish_callback(
