@@ -291,7 +291,9 @@ mod tests {
     #[test]
     fn a_moved_peer_is_retargeted() {
         let mut media = established();
-        let moved = PEER.replace("192.0.2.1", "198.51.100.9").replace("4000", "5002");
+        let moved = PEER
+            .replace("192.0.2.1", "198.51.100.9")
+            .replace("4000", "5002");
         let (_, change) = media.on_invite(2, moved.as_bytes()).unwrap();
         assert_eq!(
             change.unwrap().remote,
@@ -306,7 +308,14 @@ mod tests {
         let pcma_only = PEER.replace("RTP/AVP 0 8 101", "RTP/AVP 8");
         let refused = media.on_invite(2, pcma_only.as_bytes()).unwrap_err();
         assert_eq!(refused.status(), StatusCode::NOT_ACCEPTABLE_HERE);
-        assert_eq!(media.on_invite(3, b"garbage").unwrap_err().status().as_u16(), 488);
+        assert_eq!(
+            media
+                .on_invite(3, b"garbage")
+                .unwrap_err()
+                .status()
+                .as_u16(),
+            488
+        );
         assert_eq!(media.ours, before);
         // Nothing is open after a refusal: the next offer is taken.
         assert!(media.on_invite(4, PEER.as_bytes()).is_ok());
@@ -320,7 +329,14 @@ mod tests {
             media.on_invite(3, PEER.as_bytes()).unwrap_err(),
             OfferRefusal::Pending
         );
-        assert_eq!(media.on_invite(3, PEER.as_bytes()).unwrap_err().status().as_u16(), 491);
+        assert_eq!(
+            media
+                .on_invite(3, PEER.as_bytes())
+                .unwrap_err()
+                .status()
+                .as_u16(),
+            491
+        );
         // The initial INVITE's ACK or a stray one does not close it.
         media.on_ack(1, b"");
         assert!(media.on_invite(3, PEER.as_bytes()).is_err());

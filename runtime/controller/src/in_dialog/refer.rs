@@ -17,7 +17,13 @@ impl Controller {
         let request = transaction.request();
         let status = match DialogId::for_incoming(request) {
             None => StatusCode::CALL_DOES_NOT_EXIST,
-            Some(id) if self.context.media_dialogs.get(&id.call_id, &id.local_tag).is_none() => {
+            Some(id)
+                if self
+                    .context
+                    .media_dialogs
+                    .get(&id.call_id, &id.local_tag)
+                    .is_none() =>
+            {
                 StatusCode::CALL_DOES_NOT_EXIST
             }
             Some(_) if request.head.headers.get(&HeaderName::ReferTo).is_none() => {

@@ -193,7 +193,8 @@ async fn answered(
         silence: prompts.silence(),
     };
     // Our INVITE's offer is the SDP this dialog's later offers continue from.
-    let session_media = SessionMedia::new(leg.local.clone(), config.format, create_offer(&leg.local));
+    let session_media =
+        SessionMedia::new(leg.local.clone(), config.format, create_offer(&leg.local));
     Ok(AnsweredLeg {
         dialog,
         target,

@@ -181,10 +181,10 @@ impl SipCall {
             ));
         };
         let mut callee = MediaLeg::spawn(session, config);
-        let _callee_offers = self
-            .context
-            .media_dialogs
-            .register_leg(&dialog, &callee, session_media);
+        let _callee_offers =
+            self.context
+                .media_dialogs
+                .register_leg(&dialog, &callee, session_media);
         let Some(caller) = self.leg.as_mut() else {
             send_bye(&endpoint, &mut dialog, target).await;
             return Err(CallError::Hangup);
