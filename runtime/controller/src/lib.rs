@@ -46,10 +46,10 @@ pub use limits::*;
 pub use local_time::local_time;
 pub use originate::{CLICK_TO_CALL, ORIGINATE_RING_TIME, OriginateError};
 pub use phones::PhoneBook;
-pub use prompts::{BEEP_PROMPT, MAX_SILENCE, TTS_VOICE, playlist};
 pub use queues::{CallbackJob, CallbackOfferError, QueueDefinition, QueueSize};
-pub use route::{Route, RouteTable, Tenant, normalise_number};
 pub use sip_call::{
     HOLD_MUSIC_PROMPT, QUEUE_ABANDONED_REASON, QUEUE_CALLBACK_REASON, QUEUE_OVERFLOW_REASON,
 };
+pub use prompts::{BEEP_PROMPT, MAX_SILENCE, TTS_VOICE, playlist};
 pub use trunks::{TRUNK_REGISTER_EXPIRES, Trunk, TrunkPlan};
+pub use route::{Route, RouteTable, Tenant, normalise_number};

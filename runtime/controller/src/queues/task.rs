@@ -16,8 +16,8 @@ use wasmphony_acd::{
 
 use super::HostedQueue;
 use super::callback::{CallbackOffer, CallbackTask, run_callback};
-use super::live_view::LiveView;
 use super::offer::{CallbackOfferError, next_offered_caller};
+use super::live_view::LiveView;
 use super::sizes::QueueGauges;
 use crate::context::ControllerContext;
 use crate::route::Tenant;
