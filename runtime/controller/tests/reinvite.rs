@@ -78,3 +78,27 @@ async fn hold_unhold_refresh_and_a_refused_codec_keep_the_call_going() {
     );
     harness.assert_no_live_calls().await;
 }
+
+/// A dialled callee's own re-INVITEs reach the outbound leg: its hold is answered
+/// `a=recvonly` and its unhold `a=sendrecv` (sipp checks both), and the bridge
+/// carries audio again after it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bridged_callee_holds_and_unholds_its_leg() {
+    if !sipp_available() {
+        return;
+    }
+    let callee_port = free_udp_port();
+    let xml = sipp_xml("uas_callee_holds.xml");
+    let callee = support::talk::sipp_callee(&["-sf", &xml], callee_port, &[]);
+    let option_1 = format!(
+        r#"{{"action":"dial","targets":["sip:callee@127.0.0.1:{callee_port}"],"strategy":"parallel"}}"#
+    );
+    let (echoed, record) =
+        support::talk::caller_presses_1_and_talks(&option_1, "callee-holds").await;
+    callee.await.unwrap().assert_clean();
+    assert!(
+        echoed >= 50,
+        "{echoed} of our packets came back through the callee after its unhold"
+    );
+    assert_eq!(record.hangup_side, HangupSide::Caller);
+}
