@@ -100,6 +100,7 @@ pub(crate) async fn connect(
         target,
         session,
         config,
+        session_media,
         ..
     } = agent_leg;
     let endpoint = context.endpoint.clone();
@@ -117,6 +118,9 @@ pub(crate) async fn connect(
     };
     let codec = config.format.codec;
     let mut agent = MediaLeg::spawn(session, config);
+    let _agent_offers = context
+        .media_dialogs
+        .register_leg(&dialog, &agent, session_media);
     play_to_agent(&mut agent, prompts, AGENT_INTRO_PROMPT, None).await;
     let reached = match resolve_target(customer, context, tenant_name) {
         Ok(requests) => {
@@ -173,6 +177,7 @@ async fn talk(
         target,
         session,
         config,
+        session_media,
         ..
     } = customer_leg;
     let endpoint = context.endpoint.clone();
@@ -189,6 +194,9 @@ async fn talk(
         return EndedBy::Host;
     };
     let mut customer = MediaLeg::spawn(session, config);
+    let _customer_offers = context
+        .media_dialogs
+        .register_leg(&dialog, &customer, session_media);
     let linked = agent.bridge_to(Some(&customer)).await.is_ok()
         && customer.bridge_to(Some(&*agent)).await.is_ok();
     let mut ended_by = EndedBy::Host;

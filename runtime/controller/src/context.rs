@@ -9,6 +9,7 @@ use wasmphony_media::net::PortAllocator;
 use wasmphony_sip::auth::DigestAlgorithm;
 use wasmphony_sip::endpoint::Endpoint;
 
+use crate::in_dialog::MediaDialogs;
 use crate::journal::CallJournal;
 use crate::live_calls::LiveCalls;
 use crate::phones::Phones;
@@ -75,6 +76,8 @@ pub(crate) struct ControllerContext {
     pub(crate) number_gateway: Option<SocketAddr>,
     /// Outbound legs in progress, so the callee's BYE finds its bridge.
     pub(crate) legs: LiveCalls,
+    /// Established legs (inbound and outbound), for re-INVITE and UPDATE.
+    pub(crate) media_dialogs: MediaDialogs,
     /// Staff phones: accounts and registrations.
     pub(crate) phones: Phones,
     /// Where calls are reported.
@@ -101,6 +104,7 @@ impl ControllerContext {
             utc_offset_minutes: config.utc_offset_minutes,
             number_gateway: config.number_gateway,
             legs: LiveCalls::default(),
+            media_dialogs: MediaDialogs::default(),
             phones: Phones::new(config.phone_digest.clone()),
             journal,
             queues: QueueHub::default(),

@@ -152,8 +152,9 @@ impl Controller {
         while let Some(item) = incoming.recv().await {
             match item {
                 Incoming::Request(transaction) => self.on_request(transaction).await,
-                // The endpoint matched it to our 2xx already; nothing else waits for it.
-                Incoming::Ack { .. } => {}
+                // The endpoint matched it to our 2xx already; a re-INVITE's ACK may
+                // carry the answer to our offer.
+                Incoming::Ack { request, .. } => self.on_dialog_ack(&request).await,
                 Incoming::AckTimeout { call_id } => {
                     self.live.caller_gone(&call_id, None, CallerGone::NoAck);
                 }
@@ -168,8 +169,15 @@ impl Controller {
                 self.on_invite(transaction).await;
                 return;
             }
-            // Re-INVITEs (hold, session refresh) are not handled yet: the call goes on as it is.
-            Method::Invite => StatusCode::NOT_IMPLEMENTED,
+            // Re-INVITE and UPDATE: hold, unhold, a moved peer, session refresh.
+            Method::Invite | Method::Update => {
+                self.on_offer_in_dialog(transaction).await;
+                return;
+            }
+            Method::Refer => {
+                self.on_refer(transaction).await;
+                return;
+            }
             Method::Bye => {
                 self.on_bye(transaction).await;
                 return;

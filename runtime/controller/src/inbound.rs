@@ -26,6 +26,7 @@ use crate::call_book::{CallIdentity, SharedBook};
 use crate::call_task::{CallTask, run_call_task};
 use crate::controller::Controller;
 use crate::direct_call::{DirectCall, PhoneRefusal, run_direct_call};
+use crate::in_dialog::SessionMedia;
 use crate::live_calls::{CallerGone, GoneReceiver, LiveCalls, Registered};
 use crate::refusal::Refusal;
 use crate::sip_call::{PendingMedia, SipCall, SipCallParts};
@@ -308,10 +309,12 @@ impl Controller {
             silence: prompts.silence(),
         };
         let answer_sdp = Bytes::from(answer.to_string());
+        let session_media = SessionMedia::new(local, config.format, answer);
         Ok(PendingMedia {
             session,
             config,
             answer_sdp,
+            session_media,
         })
     }
 }

@@ -20,6 +20,7 @@ mod controller;
 mod counters;
 mod deadline;
 mod direct_call;
+mod in_dialog;
 mod inbound;
 mod journal;
 mod limits;

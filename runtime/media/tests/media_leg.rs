@@ -421,3 +421,53 @@ async fn sender_reports_reach_the_peers_rtcp_port() {
     );
     drop(peer_ports.lease);
 }
+
+/// A bridged party who holds us hears nothing, not even the other party relayed,
+/// until the unhold; the signalling side's `LegControl` does that without keeping
+/// the leg alive.
+#[tokio::test]
+async fn a_held_leg_relays_nothing_and_its_control_does_not_keep_it_alive() {
+    let allocator = PortAllocator::new(43_200, 43_299).unwrap();
+    let library = library();
+    let caller = Arc::new(UdpSocket::bind((LOCALHOST, 0)).await.unwrap());
+    let agent = Arc::new(UdpSocket::bind((LOCALHOST, 0)).await.unwrap());
+    let (leg_a, _) = leg(&allocator, PCMU, &caller, &library).await;
+    let (leg_b, address_b) = leg(&allocator, PCMU, &agent, &library).await;
+    leg_a.bridge_to(Some(&leg_b)).await.unwrap();
+    leg_b.bridge_to(Some(&leg_a)).await.unwrap();
+    let control = leg_a.control();
+    let caller_addr = Some(caller.local_addr().unwrap());
+
+    // The caller holds: the agent talks, the caller's socket gets nothing.
+    control.renegotiated(caller_addr, false).await.unwrap();
+    let _in_flight = receive_for(&caller, Duration::from_millis(100)).await;
+    let from_agent = tokio::spawn(send_tone(Arc::clone(&agent), address_b, PCMU, 1000.0, 25));
+    let held = receive_for(&caller, Duration::from_millis(500)).await;
+    from_agent.await.unwrap();
+    assert!(
+        held.is_empty(),
+        "{} packets reached a caller on hold",
+        held.len()
+    );
+
+    // Unhold: the agent's audio is relayed again.
+    control.renegotiated(caller_addr, true).await.unwrap();
+    let from_agent = tokio::spawn(send_tone(Arc::clone(&agent), address_b, PCMU, 1000.0, 25));
+    let resumed = receive_for(&caller, Duration::from_millis(600)).await;
+    let sent = from_agent.await.unwrap();
+    let relayed = resumed.iter().filter(|r| sent.contains(&r.2)).count();
+    assert!(
+        relayed >= 20,
+        "{relayed} of the agent's packets after the unhold"
+    );
+
+    // Dropping the leg ends it although a control handle remains.
+    drop(leg_a);
+    let _in_flight = receive_for(&caller, Duration::from_millis(100)).await;
+    assert!(
+        receive_for(&caller, Duration::from_millis(200))
+            .await
+            .is_empty()
+    );
+    assert!(control.renegotiated(caller_addr, true).await.is_err());
+}

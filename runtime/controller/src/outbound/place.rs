@@ -151,6 +151,8 @@ pub(crate) struct AnsweredLeg {
     pub(crate) label: String,
     pub(crate) session: RtpSession,
     pub(crate) config: LegConfig,
+    /// Offer/answer state for the callee's re-INVITEs and UPDATEs.
+    pub(crate) session_media: crate::in_dialog::SessionMedia,
 }
 
 /// Sends the INVITE for `request` with an SDP offer preferring `caller_codec`

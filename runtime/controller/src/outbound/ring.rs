@@ -11,13 +11,14 @@ use wasmphony_media::bridge::LegFormat;
 use wasmphony_media::codec::Codec;
 use wasmphony_media::leg::LegConfig;
 use wasmphony_media::play::PromptLibrary;
-use wasmphony_media::sdp::{SessionDescription, process_answer};
+use wasmphony_media::sdp::{SessionDescription, create_offer, process_answer};
 use wasmphony_sip::dialog::Dialog;
 use wasmphony_sip::endpoint::{ClientEvent, Target};
 use wasmphony_sip::message::Response;
 
 use super::place::{AnsweredLeg, DialRequest, LegNews, PlacedLeg, Settle, place, send_bye};
 use crate::context::ControllerContext;
+use crate::in_dialog::SessionMedia;
 use crate::limits::MAX_DIAL_TARGETS;
 use crate::live_calls::GoneReceiver;
 
@@ -191,11 +192,15 @@ async fn answered(
         inband_dtmf: negotiated.telephone_event_pt.is_none(),
         silence: prompts.silence(),
     };
+    // Our INVITE's offer is the SDP this dialog's later offers continue from.
+    let session_media =
+        SessionMedia::new(leg.local.clone(), config.format, create_offer(&leg.local));
     Ok(AnsweredLeg {
         dialog,
         target,
         label: leg.request.label,
         session: leg.session,
         config,
+        session_media,
     })
 }

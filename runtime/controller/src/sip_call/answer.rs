@@ -29,7 +29,13 @@ impl SipCall {
             return Err(self.caller_left());
         }
         self.caller_format = Some(media.config.format);
-        self.leg = Some(MediaLeg::spawn(media.session, media.config));
+        let leg = MediaLeg::spawn(media.session, media.config);
+        self.media_dialog = Some(self.context.media_dialogs.register_leg(
+            &self.dialog,
+            &leg,
+            media.session_media,
+        ));
+        self.leg = Some(leg);
         let now = SystemTime::now();
         self.book.lock().answered_at = Some(now);
         self.context

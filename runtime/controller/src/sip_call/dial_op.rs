@@ -163,6 +163,7 @@ impl SipCall {
             label,
             session,
             config,
+            session_media,
         } = answered;
         let endpoint = self.context.endpoint.clone();
         let Some(Registered {
@@ -180,6 +181,10 @@ impl SipCall {
             ));
         };
         let mut callee = MediaLeg::spawn(session, config);
+        let _callee_offers =
+            self.context
+                .media_dialogs
+                .register_leg(&dialog, &callee, session_media);
         let Some(caller) = self.leg.as_mut() else {
             send_bye(&endpoint, &mut dialog, target).await;
             return Err(CallError::Hangup);

@@ -16,6 +16,7 @@ impl SipCall {
         self.ended = true;
         self.finish_play().await;
         self.leg = None;
+        self.media_dialog = None;
         self.book.lock().end(HangupSide::Host);
         if let Some(mut invite) = self.invite.take() {
             let status = refusal_status(cause);

@@ -17,6 +17,7 @@ mod queue_overflow;
 mod record;
 mod wake;
 
+pub(crate) use answer::SDP_CONTENT_TYPE;
 pub use enqueue::{HOLD_MUSIC_PROMPT, QUEUE_CALLBACK_REASON};
 pub use queue_overflow::{QUEUE_ABANDONED_REASON, QUEUE_OVERFLOW_REASON};
 
@@ -42,6 +43,7 @@ use wasmphony_sip::endpoint::{ServerTransaction, Target};
 use crate::call_book::SharedBook;
 use crate::call_record::HangupSide;
 use crate::context::ControllerContext;
+use crate::in_dialog::{MediaDialogGuard, SessionMedia};
 use crate::limits::{MAX_TYPE_AHEAD, SEND_DTMF_DURATION};
 use crate::live_calls::{GoneReceiver, InfoDigits};
 use crate::local_time::local_time;
@@ -51,6 +53,8 @@ pub(crate) struct PendingMedia {
     pub(crate) session: RtpSession,
     pub(crate) config: LegConfig,
     pub(crate) answer_sdp: Bytes,
+    /// The offer/answer state re-INVITEs and UPDATEs continue from.
+    pub(crate) session_media: SessionMedia,
 }
 
 /// One inbound call under a scenario's control.
@@ -65,6 +69,8 @@ pub(crate) struct SipCall {
     peer: Target,
     pending_media: Option<PendingMedia>,
     leg: Option<MediaLeg>,
+    /// Makes the answered leg reachable by the caller's re-INVITE and UPDATE.
+    media_dialog: Option<MediaDialogGuard>,
     /// The caller leg's codec and payload types, once answered.
     caller_format: Option<LegFormat>,
     gone: GoneReceiver,
@@ -106,6 +112,7 @@ impl SipCall {
             peer: parts.peer,
             pending_media: Some(parts.media),
             leg: None,
+            media_dialog: None,
             caller_format: None,
             gone: parts.gone,
             info_digits: parts.info_digits,
@@ -126,6 +133,7 @@ impl SipCall {
         }
         self.invite = None;
         self.leg = None;
+        self.media_dialog = None;
         self.playing = false;
         CallError::Hangup
     }

@@ -111,6 +111,29 @@ enum LegCommand {
     InjectDigit(Digit),
 }
 
+/// Renegotiates a leg from outside its owner (see [`MediaLeg::control`]).
+/// It does not keep the leg alive (dropping the [`MediaLeg`] still ends it); once
+/// the leg has ended, its commands fail with [`LegError::Gone`].
+#[derive(Debug, Clone)]
+pub struct LegControl {
+    commands: mpsc::WeakSender<LegCommand>,
+}
+
+impl LegControl {
+    /// As [`MediaLeg::renegotiated`].
+    pub async fn renegotiated(
+        &self,
+        remote: Option<SocketAddr>,
+        sending: bool,
+    ) -> Result<(), LegError> {
+        let commands = self.commands.upgrade().ok_or(LegError::Gone)?;
+        commands
+            .send(LegCommand::Renegotiated { remote, sending })
+            .await
+            .map_err(|_| LegError::Gone)
+    }
+}
+
 /// Why a command did not reach the leg.
 #[derive(Debug, thiserror::Error)]
 pub enum LegError {
@@ -222,6 +245,14 @@ impl MediaLeg {
     ) -> Result<(), LegError> {
         self.send(LegCommand::Renegotiated { remote, sending })
             .await
+    }
+
+    /// A handle that can only renegotiate this leg, for the signalling side
+    /// (re-INVITE, UPDATE) while the call's own task owns the leg.
+    pub fn control(&self) -> LegControl {
+        LegControl {
+            commands: self.commands.downgrade(),
+        }
     }
 
     /// A key the controller received out of band (SIP INFO): reported and

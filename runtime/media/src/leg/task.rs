@@ -206,7 +206,12 @@ impl LegTask {
             }
             LegCommand::Bridge(target) => self.bridge_to = target,
             LegCommand::Renegotiated { remote, sending } => {
-                self.session.on_signalling(remote, Instant::now());
+                // Only a new address re-opens the latch: a session refresh or a hold
+                // that keeps the address keeps the source already learned, so a
+                // refresh never gives a stranger a window to take the stream.
+                if remote != self.session.signalled_peer() {
+                    self.session.on_signalling(remote, Instant::now());
+                }
                 self.sending = sending;
             }
             LegCommand::InjectDigit(digit) => self.on_digit(digit, DigitSource::SipInfo),
@@ -267,8 +272,9 @@ impl LegTask {
 
     /// A packet the other leg of a bridge received.
     fn on_relayed(&mut self, packet: RelayPacket) {
-        // Our own prompt or keys take precedence over the other leg's audio.
-        if self.player.is_playing() || self.dtmf_out.is_busy() {
+        // Our own prompt or keys take precedence over the other leg's audio; a peer
+        // holding us gets nothing.
+        if !self.sending || self.player.is_playing() || self.dtmf_out.is_busy() {
             MediaCounters::bump(&self.counters.dropped);
             return;
         }

@@ -102,6 +102,11 @@ impl RtpSession {
         self.latch.on_signalling(remote, now);
     }
 
+    /// The peer's address as the last signalling gave it (before any latching).
+    pub fn signalled_peer(&self) -> Option<SocketAddr> {
+        self.latch.signalled()
+    }
+
     /// Where we send RTP.
     pub fn peer(&self) -> Option<SocketAddr> {
         self.latch.peer()

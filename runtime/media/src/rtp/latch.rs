@@ -49,6 +49,11 @@ impl Latch {
         self.window_closes = Some(now + LATCH_WINDOW);
     }
 
+    /// The address the last signalling gave.
+    pub fn signalled(&self) -> Option<SocketAddr> {
+        self.sdp_address
+    }
+
     /// Where to send: the learned source, else the SDP address.
     pub fn peer(&self) -> Option<SocketAddr> {
         self.learned.or(self.sdp_address)
