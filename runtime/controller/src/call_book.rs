@@ -4,7 +4,7 @@
 //! turns it into a [`CallRecord`] once the call is over).
 
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use parking_lot::Mutex;
 
@@ -24,7 +24,17 @@ pub(crate) struct CallBook {
     pub(crate) vars: Vec<(String, String)>,
     pub(crate) log: Vec<String>,
     pub(crate) recordings: Vec<String>,
+    /// Each finished recording's length and end, by id (a voicemail's event needs them).
+    pub(crate) recorded: Vec<Recorded>,
     pub(crate) failure: Option<String>,
+}
+
+/// A recording that has ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Recorded {
+    pub(crate) id: String,
+    pub(crate) length: Duration,
+    pub(crate) ended_at: SystemTime,
 }
 
 /// A call's book, shared by the call and its task.

@@ -22,6 +22,7 @@ use wasmphony_acd::OverflowAction;
 use wasmphony_engine::api::{CallError, CallbackRequest, DialTarget, EnqueueOptions, QueueOutcome};
 
 use super::SipCall;
+use super::dial_op::BridgeVia;
 use super::enqueue::Waited;
 use crate::outbound::{RingFailure, resolve_target, ring};
 use crate::queues::QueueHandle;
@@ -164,7 +165,9 @@ impl SipCall {
                     let mut book = self.book.lock();
                     book.set_var(OVERFLOW_ANSWERED_BY_VAR.into(), label);
                 }
-                self.bridge(answered).await.map(QueueOutcome::Answered)
+                self.bridge(answered, BridgeVia::QueueOverflow(queue))
+                    .await
+                    .map(QueueOutcome::Answered)
             }
             Err(RingFailure::CallerGone) => {
                 self.file_missed(handle, queue, QUEUE_ABANDONED_REASON)
