@@ -74,8 +74,10 @@ mod tests {
 
     #[test]
     fn a_tagged_call_left_the_recording_its_variable_names() {
-        let mut book = CallBook::default();
-        book.recorded = vec![take("c1-1", 3), take("c1-2", 9)];
+        let mut book = CallBook {
+            recorded: vec![take("c1-1", 3), take("c1-2", 9)],
+            ..CallBook::default()
+        };
         assert_eq!(
             voicemail_left(&identity(), &book, &Fallback::Voicemail, None),
             None
@@ -92,8 +94,10 @@ mod tests {
 
     #[test]
     fn the_voicemail_fallback_leaves_the_last_recording_when_it_finished() {
-        let mut book = CallBook::default();
-        book.recorded = vec![take("c1-1", 3), take("c1-2", 9)];
+        let mut book = CallBook {
+            recorded: vec![take("c1-1", 3), take("c1-2", 9)],
+            ..CallBook::default()
+        };
         let served = Some(&FallbackOutcome::Served);
         let left = voicemail_left(&identity(), &book, &Fallback::Voicemail, served);
         assert_eq!(left.map(|left| left.recording), Some("c1-2".into()));
