@@ -6,13 +6,14 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use tokio::sync::{oneshot, watch};
+use tokio::sync::watch;
 use wasmphony_engine::api::DialTarget;
 use wasmphony_media::codec::Codec;
 use wasmphony_media::leg::{LegEvent, MediaLeg};
 use wasmphony_media::play::{PlayItem, PromptLibrary};
 
 use crate::context::ControllerContext;
+use crate::journal::CallBridge;
 use crate::live_calls::{GoneReceiver, Registered};
 use crate::outbound::{AnsweredLeg, RingFailure, resolve_target, ring, send_bye};
 
@@ -83,9 +84,22 @@ pub(crate) enum Connection {
     NotReached(RingFailure),
 }
 
+/// How the live views know an agent-first call.
+#[derive(Debug, Clone)]
+pub(crate) struct LiveCall {
+    /// The id its live events carry.
+    pub(crate) call_id: String,
+    /// The queue whose callback task this is.
+    pub(crate) queue: Option<String>,
+    /// A journalled call (click-to-call): the customer's answer is its answer, reported
+    /// before the bridge. A queue's callback task is no call of its own: only the bridge
+    /// is reported.
+    pub(crate) journalled: bool,
+}
+
 /// Calls `customer` for the agent on `agent_leg`, presenting `caller_id`, and connects
-/// them until either hangs up; ends both legs. `answered` hears the customer's answer
-/// at once (for live views).
+/// them until either hangs up; ends both legs. The journal hears of the customer's
+/// answer (for a journalled call) and of the bridge as they happen (`live`).
 pub(crate) async fn connect(
     context: &Arc<ControllerContext>,
     prompts: &PromptLibrary,
@@ -93,7 +107,7 @@ pub(crate) async fn connect(
     agent_leg: AnsweredLeg,
     customer: &DialTarget,
     caller_id: &str,
-    answered: Option<oneshot::Sender<SystemTime>>,
+    live: LiveCall,
 ) -> Connection {
     let AnsweredLeg {
         mut dialog,
@@ -101,6 +115,7 @@ pub(crate) async fn connect(
         session,
         config,
         session_media,
+        label: agent_extension,
         ..
     } = agent_leg;
     let endpoint = context.endpoint.clone();
@@ -140,11 +155,22 @@ pub(crate) async fn connect(
     let connection = match reached {
         Ok(customer) => {
             let answered_at = SystemTime::now();
-            if let Some(answered) = answered {
-                let _ = answered.send(answered_at);
+            if live.journalled {
+                context
+                    .journal
+                    .answered(tenant_name, &live.call_id, answered_at)
+                    .await;
             }
             let _ = agent.stop_play().await;
-            let ended_by = talk(context, &mut agent, &mut agent_gone, customer).await;
+            let bridge = CallBridge {
+                tenant: tenant_name.to_string(),
+                call_id: live.call_id,
+                with: customer.label.clone(),
+                queue: live.queue,
+                agent: Some(agent_extension),
+                at: answered_at,
+            };
+            let ended_by = talk(context, &mut agent, &mut agent_gone, customer, bridge).await;
             Connection::Talked {
                 answered_at,
                 ended_by,
@@ -165,12 +191,14 @@ pub(crate) async fn connect(
 }
 
 /// Bridges the agent and the answered customer until one of them hangs up (or their
-/// media fails); the customer's leg is ended here, the agent's by the caller.
+/// media fails), telling the journal (`bridge`) once they are connected; the customer's
+/// leg is ended here, the agent's by the caller.
 async fn talk(
     context: &Arc<ControllerContext>,
     agent: &mut MediaLeg,
     agent_gone: &mut GoneReceiver,
     customer_leg: AnsweredLeg,
+    mut bridge: CallBridge,
 ) -> EndedBy {
     let AnsweredLeg {
         mut dialog,
@@ -201,6 +229,8 @@ async fn talk(
         && customer.bridge_to(Some(&*agent)).await.is_ok();
     let mut ended_by = EndedBy::Host;
     if linked {
+        bridge.at = SystemTime::now();
+        context.journal.bridged(bridge).await;
         ended_by = loop {
             tokio::select! {
                 biased;

@@ -4,7 +4,7 @@
 //! turns it into a [`CallRecord`] once the call is over).
 
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use parking_lot::Mutex;
 
@@ -24,6 +24,8 @@ pub(crate) struct CallBook {
     pub(crate) vars: Vec<(String, String)>,
     pub(crate) log: Vec<String>,
     pub(crate) recordings: Vec<String>,
+    /// Each finished recording's length and end, by id (a voicemail's event needs them).
+    pub(crate) recorded: Vec<Recorded>,
     pub(crate) failure: Option<String>,
     /// The last queue the caller joined.
     pub(crate) queue: Option<String>,
@@ -33,6 +35,14 @@ pub(crate) struct CallBook {
     pub(crate) queue_served: bool,
     /// The caller hung up while waiting in a queue (or while its agents or backup rang).
     pub(crate) queue_abandoned: bool,
+}
+
+/// A recording that has ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Recorded {
+    pub(crate) id: String,
+    pub(crate) length: Duration,
+    pub(crate) ended_at: SystemTime,
 }
 
 /// A call's book, shared by the call and its task.

@@ -10,6 +10,7 @@ use wasmphony_engine::{CallControl, CompiledScenario, Fallback, FallbackOutcome,
 use crate::call_book::{CallIdentity, SharedBook};
 use crate::controller::Controller;
 use crate::live_calls::{LiveGuard, ParkedBye};
+use crate::voicemail::voicemail_left;
 
 /// Everything the call task needs besides the call itself.
 pub(crate) struct CallTask {
@@ -51,6 +52,15 @@ pub(crate) async fn run_call_task(
     // A scenario that returned without hanging up leaves the call to us.
     call.hangup(HangupCause::Normal).await;
     drop(call);
+    let voicemail = voicemail_left(
+        &task.identity,
+        &task.book.lock(),
+        &task.fallback,
+        run.fallback.as_ref(),
+    );
+    if let Some(voicemail) = voicemail {
+        journal.voicemail_left(voicemail).await;
+    }
     let fallback = run.fallback.map(|outcome| match outcome {
         FallbackOutcome::Served => format!("{:?}: served", task.fallback),
         FallbackOutcome::Failed(error) => format!("{:?}: failed ({})", task.fallback, error.kind()),

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use tokio::sync::mpsc;
@@ -37,6 +37,43 @@ pub struct CallStart {
     pub started_at: SystemTime,
 }
 
+/// A caller connected to another party: what live views learn of a bridge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallBridge {
+    /// The tenant the call belongs to.
+    pub tenant: String,
+    /// The call's id (for a queue's callback task, which is no journalled call, the
+    /// agent leg's Call-ID).
+    pub call_id: String,
+    /// The other party as the call named it: an extension, a number or a SIP URI.
+    pub with: String,
+    /// The queue that connected them, when one did.
+    pub queue: Option<String>,
+    /// The agent's extension, when an agent is one of the two.
+    pub agent: Option<String>,
+    /// When the media was connected.
+    pub at: SystemTime,
+}
+
+/// A message a caller left: what live views and webhooks learn of a voicemail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VoicemailLeft {
+    /// The tenant the call belongs to.
+    pub tenant: String,
+    /// The call's id.
+    pub call_id: String,
+    /// The caller's number.
+    pub from: String,
+    /// The tenant number that was dialed.
+    pub dialed: String,
+    /// The recording's id, as in the call's record.
+    pub recording: String,
+    /// How long the message is.
+    pub duration: Duration,
+    /// When the message ended.
+    pub at: SystemTime,
+}
+
 /// Receives the calls of a controller.
 ///
 /// `started` comes before `finished` for the same call, from the same task. The
@@ -49,6 +86,11 @@ pub trait CallJournal: Send + Sync + 'static {
     async fn started(&self, call: CallStart);
     /// The call was answered (for live views; the record carries the time too).
     async fn answered(&self, _tenant: &str, _call_id: &str, _at: SystemTime) {}
+    /// The caller was connected to another party (for live views). Comes after
+    /// `answered` and before `finished` of the same call, from the same task.
+    async fn bridged(&self, _bridge: CallBridge) {}
+    /// The caller left a voicemail (for live views); comes just before `finished`.
+    async fn voicemail_left(&self, _voicemail: VoicemailLeft) {}
     /// The call is over.
     async fn finished(&self, record: CallRecord);
     /// A queue's count of waiting callers changed (for live views).

@@ -37,13 +37,14 @@ mod refusal;
 mod route;
 mod sip_call;
 mod trunks;
+mod voicemail;
 
 pub use call_record::{CallDirection, CallRecord, Disposition, HangupSide};
 pub use context::ControllerConfig;
 pub use controller::Controller;
 pub use counters::{ControllerCounters, ControllerCountersSnapshot, LoadRefusal};
 pub use direct_call::DIRECT_CALL;
-pub use journal::{CallJournal, CallStart, ChannelJournal};
+pub use journal::{CallBridge, CallJournal, CallStart, ChannelJournal, VoicemailLeft};
 pub use limits::*;
 pub use local_time::local_time;
 pub use memory_release::{
@@ -52,10 +53,11 @@ pub use memory_release::{
 };
 pub use originate::{CLICK_TO_CALL, ORIGINATE_RING_TIME, OriginateError};
 pub use phones::PhoneBook;
+pub use prompts::{BEEP_PROMPT, MAX_SILENCE, TTS_VOICE, playlist};
 pub use queues::{CallbackJob, CallbackOfferError, QueueDefinition, QueueSize};
+pub use route::{Route, RouteTable, Tenant, normalise_number};
 pub use sip_call::{
     HOLD_MUSIC_PROMPT, QUEUE_ABANDONED_REASON, QUEUE_CALLBACK_REASON, QUEUE_OVERFLOW_REASON,
 };
-pub use prompts::{BEEP_PROMPT, MAX_SILENCE, TTS_VOICE, playlist};
 pub use trunks::{TRUNK_REGISTER_EXPIRES, Trunk, TrunkPlan};
-pub use route::{Route, RouteTable, Tenant, normalise_number};
+pub use voicemail::VOICEMAIL_TAG;

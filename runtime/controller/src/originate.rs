@@ -11,11 +11,11 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use tokio::sync::{OwnedSemaphorePermit, oneshot};
+use tokio::sync::OwnedSemaphorePermit;
 use wasmphony_engine::api::DialTarget;
 use wasmphony_sip::ids::new_call_id;
 
-use crate::agent_first::{Connection, EndedBy, connect, ring_extensions};
+use crate::agent_first::{Connection, EndedBy, LiveCall, connect, ring_extensions};
 use crate::call_record::{CallDirection, CallRecord, Disposition, HangupSide};
 use crate::controller::Controller;
 use crate::direct_call::is_dialable_number;
@@ -170,14 +170,11 @@ async fn run_originate(controller: Arc<Controller>, call: Originate, slot: Owned
             (None, unanswered(&failure), HangupSide::Host)
         }
         Ok(agent_leg) => {
-            let (answered_tx, answered_rx) = oneshot::channel();
-            let live = journal.clone();
-            let (tenant, call_id) = (call.tenant.clone(), call.call_id.clone());
-            tokio::spawn(async move {
-                if let Ok(at) = answered_rx.await {
-                    live.answered(&tenant, &call_id, at).await;
-                }
-            });
+            let live = LiveCall {
+                call_id: call.call_id.clone(),
+                queue: None,
+                journalled: true,
+            };
             let connection = connect(
                 &context,
                 &call.prompts,
@@ -185,7 +182,7 @@ async fn run_originate(controller: Arc<Controller>, call: Originate, slot: Owned
                 agent_leg,
                 &call.target,
                 &call.presented,
-                Some(answered_tx),
+                live,
             )
             .await;
             match connection {

@@ -33,6 +33,37 @@ pub enum LiveEvent {
         /// When it was answered.
         at_ms: u64,
     },
+    /// The caller was connected to another party (an agent, a dialled number or phone),
+    /// between `call_answered` and `call_ended`; a call may be bridged more than once.
+    CallBridged {
+        /// The call's id. For a queue's callback task, which is not a journalled call,
+        /// the agent leg's Call-ID.
+        call_id: String,
+        /// The other party as the call named it: an extension, a number or a SIP URI.
+        with: String,
+        /// The queue that connected them, when one did.
+        queue: Option<String>,
+        /// The agent's extension, when the other party (or, for click-to-call and
+        /// callbacks, the leg rung first) is an agent.
+        agent: Option<String>,
+        /// When the two were connected.
+        at_ms: u64,
+    },
+    /// The caller left a voicemail (announced before the call's `call_ended`).
+    VoicemailLeft {
+        /// The call's id.
+        call_id: String,
+        /// The caller's number.
+        from: String,
+        /// The tenant number that was dialed.
+        dialed: String,
+        /// The recording's id, as in the call's timeline (the file `<id>.wav`).
+        recording: String,
+        /// How long the message is.
+        duration_ms: u64,
+        /// When the message ended.
+        at_ms: u64,
+    },
     /// The call is over.
     CallEnded {
         /// The call's id.
@@ -112,6 +143,56 @@ mod tests {
         })
         .unwrap();
         assert_eq!(agent["type"], "agent_state");
+    }
+
+    #[test]
+    fn bridged_and_voicemail_events_have_their_documented_shape() {
+        let bridged = LiveEvent::CallBridged {
+            call_id: "c1".into(),
+            with: "101".into(),
+            queue: Some("sales".into()),
+            agent: Some("101".into()),
+            at_ms: 7,
+        };
+        let json = serde_json::to_value(&bridged).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "type": "call_bridged", "call_id": "c1", "with": "101",
+                "queue": "sales", "agent": "101", "at_ms": 7
+            })
+        );
+        assert_eq!(serde_json::from_value::<LiveEvent>(json).unwrap(), bridged);
+        let dialled = serde_json::to_value(LiveEvent::CallBridged {
+            call_id: "c2".into(),
+            with: "+4930111222".into(),
+            queue: None,
+            agent: None,
+            at_ms: 8,
+        })
+        .unwrap();
+        assert!(dialled["queue"].is_null() && dialled["agent"].is_null());
+
+        let voicemail = LiveEvent::VoicemailLeft {
+            call_id: "c3".into(),
+            from: "+4917000001".into(),
+            dialed: "+4930111222".into(),
+            recording: "c3-1".into(),
+            duration_ms: 4_200,
+            at_ms: 9,
+        };
+        let json = serde_json::to_value(&voicemail).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "type": "voicemail_left", "call_id": "c3", "from": "+4917000001",
+                "dialed": "+4930111222", "recording": "c3-1", "duration_ms": 4200, "at_ms": 9
+            })
+        );
+        assert_eq!(
+            serde_json::from_value::<LiveEvent>(json).unwrap(),
+            voicemail
+        );
     }
 
     #[test]

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use support::phone::{Ear, banner_secret, start_baresip, tone_frames};
-use support::{Server, sipp_xml};
+use support::{Server, hook, sipp_xml};
 use tokio_tungstenite::tungstenite::Message;
 
 const AGENT: &str = "101";
@@ -27,6 +27,8 @@ const CUSTOMER: &str = "+359888123456";
 const TRUNK_CALLER_ID: &str = "+35924000111";
 /// The demo number callbacks are placed from.
 const OFFICE: &str = "+35924001000";
+/// The secret of the webhook that hears of bridges.
+const HOOK_SECRET: &str = "bridge-webhook-secret-0123";
 /// Longest wait for a CDR or a task to settle.
 const SETTLE_WAIT: Duration = Duration::from_secs(45);
 
@@ -118,7 +120,8 @@ fn click_to_call_rings_the_extension_then_the_customer_through_the_trunk_and_bri
         return;
     }
     let dir = tempfile::tempdir().expect("temp dir");
-    let server = Server::start(dir.path(), &[]);
+    // The webhook receiver below runs on loopback, a private target.
+    let server = Server::start(dir.path(), &["--webhook-private-targets"]);
     let admin = server.tenant_key(1, "admin");
     let agent_key = server.tenant_key(1, "agent");
     let carrier_port = wasmphony_testkit::free_udp_port();
@@ -155,8 +158,11 @@ fn click_to_call_rings_the_extension_then_the_customer_through_the_trunk_and_bri
     let (status, _) = server.http("GET", "/api/v1/calls?limit=10", Some(&admin), None);
     assert_eq!(status, 200);
 
-    // An operator screen follows the call live.
+    // An operator screen follows the call live; the CRM wants to hear of bridges.
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let (receiver, mut posts) = hook::start_receiver(&runtime);
+    let hook_url = format!("http://{receiver}/hook");
+    hook::add_webhook(&server, &admin, &hook_url, HOOK_SECRET, &["call_bridged"]);
     let url = format!("ws://{}/api/v1/events?key={agent_key}", server.http);
     let mut screen = runtime.block_on(async {
         tokio_tungstenite::connect_async(url)
@@ -209,10 +215,29 @@ fn click_to_call_rings_the_extension_then_the_customer_through_the_trunk_and_bri
         .collect();
     assert_eq!(
         types,
-        ["call_ringing", "call_answered", "call_ended"],
+        [
+            "call_ringing",
+            "call_answered",
+            "call_bridged",
+            "call_ended"
+        ],
         "{live:#?}"
     );
-    assert_eq!(live[2]["disposition"], "answered", "{live:#?}");
+    assert_eq!(live[2]["with"], CUSTOMER, "{live:#?}");
+    assert_eq!(live[2]["agent"], AGENT, "{live:#?}");
+    assert!(live[2]["queue"].is_null(), "{live:#?}");
+    assert_eq!(live[3]["disposition"], "answered", "{live:#?}");
+    // The same bridge, POSTed to the webhook and signed like every event.
+    let post = runtime.block_on(async {
+        tokio::time::timeout(Duration::from_secs(15), posts.recv())
+            .await
+            .expect("a POST arrives")
+            .expect("the receiver runs")
+    });
+    assert_eq!(hook::header(&post.0, "x-wasmphony-event"), "call_bridged");
+    hook::assert_signed(&post, HOOK_SECRET);
+    let posted: serde_json::Value = serde_json::from_slice(&post.1).expect("json body");
+    assert_eq!(posted, live[2], "the webhook got the screen's event");
     drop(phone);
     assert_eq!(call["direction"], "outbound", "{call}");
     assert_eq!(call["source"], "click-to-call", "{call}");

@@ -86,6 +86,29 @@ fn a_queued_caller_is_bridged_to_the_queue_agent() {
         matches!((ringing, on_call), (Some(r), Some(c)) if r < c),
         "the screen saw {AGENT} ring, then take the call: {agent_states:?}"
     );
+    // The caller's own events: the bridge to the agent between the answer and the end.
+    let call_events: Vec<&serde_json::Value> = seen
+        .iter()
+        .filter(|e| e["call_id"].is_string() && e["call_id"] == seen_call_id(&seen))
+        .collect();
+    let types: Vec<&str> = call_events
+        .iter()
+        .map(|e| e["type"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "call_ringing",
+            "call_answered",
+            "call_bridged",
+            "call_ended"
+        ],
+        "{seen:#?}"
+    );
+    let bridged = call_events[2];
+    assert_eq!(bridged["with"], AGENT, "{bridged}");
+    assert_eq!(bridged["agent"], AGENT, "{bridged}");
+    assert_eq!(bridged["queue"], "bookings", "{bridged}");
     // The CDR the API serves: answered through bookings, by 101.
     let key = server.tenant_key(1, "supervisor");
     let (status, body) = server.http("GET", "/api/v1/calls?limit=10", Some(&key), None);
@@ -111,6 +134,14 @@ fn a_queued_caller_is_bridged_to_the_queue_agent() {
     assert!(tags.contains(&"queue:bookings".to_string()), "{tags:?}");
 }
 
+/// The call id of the (only) call whose ringing the screen saw.
+fn seen_call_id(seen: &[serde_json::Value]) -> serde_json::Value {
+    seen.iter()
+        .find(|e| e["type"] == "call_ringing")
+        .map(|e| e["call_id"].clone())
+        .unwrap_or_else(|| panic!("the screen saw the call ring: {seen:#?}"))
+}
+
 #[test]
 fn with_no_agent_reachable_the_wait_ends_in_voicemail() {
     if !wasmphony_testkit::have_sipp() {
@@ -122,6 +153,18 @@ fn with_no_agent_reachable_the_wait_ends_in_voicemail() {
         config["voicemail"]["max_seconds"] = 1.into();
     });
     let mut server = Server::start(dir.path(), &[]);
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let url = format!(
+        "ws://{}/api/v1/events?key={}",
+        server.http,
+        server.tenant_key(1, "supervisor")
+    );
+    let mut screen = runtime.block_on(async {
+        tokio_tungstenite::connect_async(url)
+            .await
+            .expect("the socket opens")
+            .0
+    });
     let run = run_sipp(
         &server.sip,
         QUEUE_NUMBER.trim_start_matches('+'),
@@ -145,6 +188,24 @@ fn with_no_agent_reachable_the_wait_ends_in_voicemail() {
         "the host ends the call after the message: {}",
         run.output
     );
+    // The screen (and so a webhook) heard of the message before the call's end.
+    let seen: Vec<serde_json::Value> = runtime.block_on(async {
+        let mut seen = Vec::new();
+        while !seen
+            .iter()
+            .any(|e: &serde_json::Value| e["type"] == "call_ended")
+        {
+            let Ok(Some(Ok(message))) =
+                tokio::time::timeout(Duration::from_secs(15), screen.next()).await
+            else {
+                break;
+            };
+            if let Message::Text(text) = message {
+                seen.push(serde_json::from_str(text.as_str()).expect("json event"));
+            }
+        }
+        seen
+    });
     // The host hung up: its record follows the BYE; a clean stop writes what is queued.
     server.interrupt(Duration::from_secs(20));
     let tags = only_call(dir.path()).0.tags;
@@ -152,5 +213,41 @@ fn with_no_agent_reachable_the_wait_ends_in_voicemail() {
     assert!(
         tags.contains(&"voicemail".to_string()),
         "the caller left a message: {tags:?}"
+    );
+    let call_id = seen_call_id(&seen);
+    let types: Vec<&str> = seen
+        .iter()
+        .filter(|e| e["call_id"] == call_id)
+        .map(|e| e["type"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "call_ringing",
+            "call_answered",
+            "voicemail_left",
+            "call_ended"
+        ],
+        "{seen:#?}"
+    );
+    let left = seen
+        .iter()
+        .find(|e| e["type"] == "voicemail_left")
+        .expect("voicemail_left");
+    let ringing = seen
+        .iter()
+        .find(|e| e["type"] == "call_ringing")
+        .expect("call_ringing");
+    assert_eq!(left["dialed"], ringing["dialed"], "{left} {ringing}");
+    assert_eq!(left["from"], ringing["from"], "{left} {ringing}");
+    let recording = left["recording"].as_str().expect("a recording id");
+    assert!(
+        recording.ends_with("-1"),
+        "the call's one recording: {left}"
+    );
+    let duration = left["duration_ms"].as_u64().expect("a duration");
+    assert!(
+        (500..=3_000).contains(&duration),
+        "a message of about 1 s (max_seconds 1): {left}"
     );
 }

@@ -1,7 +1,9 @@
 //! Webhooks end to end: the server started, a webhook configured through the API to a
 //! local receiver, a sipp call to the demo number; the receiver gets `call_ringing`,
 //! `call_answered` and `call_ended` POSTs, signed with the webhook's secret, and the
-//! webhook's health in the API counts them as delivered.
+//! webhook's health in the API counts them as delivered. A webhook whose receiver is
+//! down shows on `/metrics`: attempts retried, the event waiting behind them queued, and
+//! at last the event given up as failed.
 
 mod support;
 
@@ -12,7 +14,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use support::{Server, one_short_call};
+use support::{ADMIN_KEY, Server, one_short_call};
 use tokio::sync::mpsc;
 
 const SECRET: &str = "e2e-webhook-secret-0123";
@@ -123,4 +125,82 @@ fn a_real_call_is_posted_to_a_webhook_configured_through_the_api() {
         assert!(std::time::Instant::now() < deadline, "health: {shown}");
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// `GET /metrics` as series (name with labels) to value.
+fn scrape(server: &Server) -> std::collections::HashMap<String, f64> {
+    let (status, body) = server.http("GET", "/metrics", Some(ADMIN_KEY), None);
+    assert_eq!(status, 200, "{body}");
+    body.lines()
+        .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
+        .filter_map(|line| {
+            let (series, value) = line.rsplit_once(' ')?;
+            Some((series.to_string(), value.parse().ok()?))
+        })
+        .collect()
+}
+
+#[test]
+fn a_webhook_whose_receiver_is_down_shows_on_metrics() {
+    if !wasmphony_testkit::have_sipp() {
+        return;
+    }
+    // A port nobody listens on: every attempt is refused at once.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = Server::start(dir.path(), &["--webhook-private-targets"]);
+    let key = server.tenant_key(1, "admin");
+    let delivered = "wasmphony_webhook_deliveries_total{outcome=\"delivered\"}";
+    let retried = "wasmphony_webhook_deliveries_total{outcome=\"retried\"}";
+    let failed = "wasmphony_webhook_deliveries_total{outcome=\"failed\"}";
+    let dropped = "wasmphony_webhook_deliveries_total{outcome=\"dropped\"}";
+    let queued = "wasmphony_webhook_deliveries_queued";
+    let before = scrape(&server);
+    for series in [delivered, retried, failed, dropped, queued] {
+        assert_eq!(
+            before.get(series),
+            Some(&0.0),
+            "{series} from zero: {before:#?}"
+        );
+    }
+    support::hook::add_webhook(
+        &server,
+        &key,
+        &format!("http://{closed}/hook"),
+        SECRET,
+        &["call_ringing", "call_ended"],
+    );
+
+    one_short_call(&server, dir.path());
+
+    // The ringing event is being retried (1 s, 2 s, 4 s, ...) while the end waits behind it.
+    let wait = |what: &str,
+                limit: Duration,
+                ready: &dyn Fn(&std::collections::HashMap<String, f64>) -> bool| {
+        let deadline = std::time::Instant::now() + limit;
+        loop {
+            let metrics = scrape(&server);
+            if ready(&metrics) {
+                return metrics;
+            }
+            assert!(std::time::Instant::now() < deadline, "{what}: {metrics:#?}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    let retrying = wait("retried, one queued", Duration::from_secs(20), &|m| {
+        m.get(retried).is_some_and(|n| *n >= 1.0) && m.get(queued) == Some(&1.0)
+    });
+    assert_eq!(retrying.get(failed), Some(&0.0), "{retrying:#?}");
+    // Six attempts over about 31 s, then the ringing event is given up.
+    let gave_up = wait("given up", Duration::from_secs(60), &|m| {
+        m.get(failed).is_some_and(|n| *n >= 1.0)
+    });
+    assert!(
+        gave_up[retried] >= 5.0,
+        "five retries before giving up: {gave_up:#?}"
+    );
+    assert_eq!(gave_up[delivered], 0.0, "{gave_up:#?}");
+    assert_eq!(gave_up[dropped], 0.0, "{gave_up:#?}");
 }

@@ -28,6 +28,8 @@ pub const MAX_WEBHOOK_ERROR_LEN: usize = 500;
 pub const WEBHOOK_EVENT_KINDS: &[&str] = &[
     "call_ringing",
     "call_answered",
+    "call_bridged",
+    "voicemail_left",
     "call_ended",
     "queue_changed",
     "agent_state",

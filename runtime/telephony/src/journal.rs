@@ -13,7 +13,7 @@ use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use tokio::sync::{mpsc, oneshot};
-use wasmphony_controller::{CallJournal, CallRecord, CallStart};
+use wasmphony_controller::{CallBridge, CallJournal, CallRecord, CallStart, VoicemailLeft};
 use wasmphony_events::{EventBus, LiveEvent, unix_ms};
 use wasmphony_store::{
     Backend, Call, JournalWrite, MAX_JOURNAL_BATCH, Store, StoreError, TenantId, UserId,
@@ -33,8 +33,9 @@ enum Job {
     Open(CallStart),
     /// Boxed: a record is several times the size of the other jobs.
     Finish(Box<CallRecord>, oneshot::Sender<()>),
-    /// Announced after the call's ringing event, which waits for the CDR's opening.
-    Answered {
+    /// A call's answer, bridge or voicemail: announced in the call's order, after its
+    /// ringing event, which waits for the CDR's opening.
+    Announce {
         tenant: String,
         event: LiveEvent,
     },
@@ -107,6 +108,18 @@ impl StoreJournal {
         self.stats.clone()
     }
 
+    /// Publishes `event` of call `call_id` through the call's writer, so screens see it
+    /// after the call's ringing event and before its end.
+    async fn announce(&self, tenant: &str, call_id: &str, event: LiveEvent) {
+        let job = Job::Announce {
+            tenant: tenant.to_string(),
+            event,
+        };
+        if self.writer_for(call_id).send(job).await.is_err() {
+            self.stats.failed.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
     fn writer_for(&self, call_id: &str) -> &mpsc::Sender<Job> {
         // Stable: one call's writes always go to one writer.
         let hash = crate::routes::fnv1a(call_id.as_bytes());
@@ -129,14 +142,31 @@ impl CallJournal for StoreJournal {
             call_id: call_id.to_string(),
             at_ms: unix_ms(at),
         };
-        let job = Job::Answered {
-            tenant: tenant.to_string(),
-            event,
+        self.announce(tenant, call_id, event).await;
+    }
+
+    async fn bridged(&self, bridge: CallBridge) {
+        let event = LiveEvent::CallBridged {
+            call_id: bridge.call_id.clone(),
+            with: bridge.with,
+            queue: bridge.queue,
+            agent: bridge.agent,
+            at_ms: unix_ms(bridge.at),
         };
-        // Through the call's writer, so screens see it after the ringing event.
-        if self.writer_for(call_id).send(job).await.is_err() {
-            self.stats.failed.fetch_add(1, Ordering::Relaxed);
-        }
+        self.announce(&bridge.tenant, &bridge.call_id, event).await;
+    }
+
+    async fn voicemail_left(&self, voicemail: VoicemailLeft) {
+        let event = LiveEvent::VoicemailLeft {
+            call_id: voicemail.call_id.clone(),
+            from: voicemail.from,
+            dialed: voicemail.dialed,
+            recording: voicemail.recording,
+            duration_ms: u64::try_from(voicemail.duration.as_millis()).unwrap_or(u64::MAX),
+            at_ms: unix_ms(voicemail.at),
+        };
+        self.announce(&voicemail.tenant, &voicemail.call_id, event)
+            .await;
     }
 
     async fn finished(&self, record: CallRecord) {
@@ -236,7 +266,7 @@ impl Writer {
                     let _ = done.send(());
                     (record.call_id, written)
                 }
-                Job::Answered { tenant, event } => {
+                Job::Announce { tenant, event } => {
                     self.events.publish(&tenant, event);
                     continue;
                 }
@@ -274,7 +304,7 @@ impl Writer {
                         cdr::events(record),
                     ));
                 }
-                Job::Answered { .. } | Job::Flush(_) => {}
+                Job::Announce { .. } | Job::Flush(_) => {}
             }
         }
         if opens.is_empty() && finishes.is_empty() {
@@ -302,7 +332,7 @@ impl Writer {
                         });
                     }
                 }
-                Job::Answered { .. } | Job::Flush(_) => {}
+                Job::Announce { .. } | Job::Flush(_) => {}
             }
         }
         self.store.write_journal(&writes).await

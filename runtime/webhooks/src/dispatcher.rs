@@ -18,6 +18,7 @@ use crate::config::WebhookConfig;
 use crate::kind::event_kind;
 use crate::outbox::Outbox;
 use crate::sender::Delivery;
+use crate::stats::WebhookStats;
 use crate::targets::PublicOnly;
 use crate::worker::{Target, Worker};
 
@@ -37,6 +38,7 @@ pub enum WebhookError {
 pub struct Webhooks {
     reloads: mpsc::Sender<oneshot::Sender<()>>,
     task: JoinHandle<()>,
+    stats: Arc<WebhookStats>,
 }
 
 impl Webhooks {
@@ -62,7 +64,9 @@ impl Webhooks {
             .user_agent(concat!("wasmphony-webhooks/", env!("CARGO_PKG_VERSION")))
             .build()?;
         let (reloads, requests) = mpsc::channel(RELOAD_REQUESTS);
+        let stats = Arc::new(WebhookStats::default());
         let dispatcher = Dispatcher {
+            stats: stats.clone(),
             store,
             bus,
             config,
@@ -72,7 +76,16 @@ impl Webhooks {
             ids: DeliveryIds::new(),
         };
         let task = tokio::spawn(dispatcher.run(requests, changes));
-        Ok(Webhooks { reloads, task })
+        Ok(Webhooks {
+            reloads,
+            task,
+            stats,
+        })
+    }
+
+    /// Delivery counters over every webhook (for `/metrics`), live as delivery goes on.
+    pub fn stats(&self) -> Arc<WebhookStats> {
+        self.stats.clone()
     }
 
     /// Reads the stored webhooks now and applies them; returns once applied, so events
@@ -125,6 +138,7 @@ struct Dispatcher {
     /// One bus subscription per tenant slug with at least one worker.
     subscriptions: StreamMap<String, EventStream>,
     ids: DeliveryIds,
+    stats: Arc<WebhookStats>,
 }
 
 impl Dispatcher {
@@ -211,7 +225,7 @@ impl Dispatcher {
 
     fn spawn_worker(&self, target: Target) -> WorkerSlot {
         let (target, receiver) = watch::channel(Arc::new(target));
-        let outbox = Arc::new(Outbox::new(self.config.queue_capacity));
+        let outbox = Arc::new(Outbox::new(self.config.queue_capacity, self.stats.clone()));
         let worker = Worker {
             store: self.store.clone(),
             client: self.client.clone(),
@@ -220,6 +234,7 @@ impl Dispatcher {
             public_only: !self.config.allow_private_targets,
             target: receiver,
             outbox: outbox.clone(),
+            stats: self.stats.clone(),
         };
         WorkerSlot {
             target,

@@ -10,6 +10,8 @@ pub fn event_kind(event: &LiveEvent) -> &'static str {
     match event {
         LiveEvent::CallRinging { .. } => "call_ringing",
         LiveEvent::CallAnswered { .. } => "call_answered",
+        LiveEvent::CallBridged { .. } => "call_bridged",
+        LiveEvent::VoicemailLeft { .. } => "voicemail_left",
         LiveEvent::CallEnded { .. } => "call_ended",
         LiveEvent::QueueChanged { .. } => "queue_changed",
         LiveEvent::AgentState { .. } => "agent_state",
@@ -36,6 +38,21 @@ mod tests {
             },
             LiveEvent::CallAnswered {
                 call_id: "c".into(),
+                at_ms: 0,
+            },
+            LiveEvent::CallBridged {
+                call_id: "c".into(),
+                with: "101".into(),
+                queue: None,
+                agent: Some("101".into()),
+                at_ms: 0,
+            },
+            LiveEvent::VoicemailLeft {
+                call_id: "c".into(),
+                from: "1".into(),
+                dialed: "2".into(),
+                recording: "c-1".into(),
+                duration_ms: 0,
                 at_ms: 0,
             },
             LiveEvent::CallEnded {

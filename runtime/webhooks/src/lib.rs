@@ -25,7 +25,9 @@
 //!   timeout ([`REQUEST_TIMEOUT`]) or a connection error is retried after 1 s, 2 s, 4 s …
 //!   (capped at [`MAX_BACKOFF`]), at most [`MAX_ATTEMPTS`] attempts ([`RetrySchedule`]).
 //! * **Every attempt is recorded** in the webhook's health (delivered, failed, dropped,
-//!   last status, last error, last attempt), which the API shows.
+//!   last status, last error, last attempt), which the API shows, and counted over all
+//!   webhooks in [`Webhooks::stats`] (delivered, retried, failed, dropped, queued), which
+//!   the server renders on `/metrics`.
 //!
 //! Delivery is best effort, like the bus: events published while the server is down or
 //! before a webhook is picked up are not sent, and a slow dispatcher sees a `lagged` event
@@ -40,6 +42,7 @@ mod queue;
 mod retry;
 mod sender;
 mod signature;
+mod stats;
 mod targets;
 mod worker;
 
@@ -52,3 +55,4 @@ pub use retry::{
 };
 pub use sender::{DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 pub use signature::signature;
+pub use stats::{WebhookStats, WebhookStatsSnapshot};

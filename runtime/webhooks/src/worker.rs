@@ -12,6 +12,7 @@ use wasmphony_store::{
 use crate::outbox::Outbox;
 use crate::retry::{NextAttempt, RetryPolicy, RetrySchedule};
 use crate::sender::{Delivery, SendError, send};
+use crate::stats::WebhookStats;
 use crate::targets::literal_allowed;
 
 /// Where and how one webhook's events go; replaced in place when the stored webhook changes.
@@ -55,6 +56,7 @@ pub(crate) struct Worker {
     pub(crate) public_only: bool,
     pub(crate) target: watch::Receiver<Arc<Target>>,
     pub(crate) outbox: Arc<Outbox>,
+    pub(crate) stats: Arc<WebhookStats>,
 }
 
 impl Worker {
@@ -100,6 +102,7 @@ impl Worker {
             };
             let error = match result {
                 Ok(status) => {
+                    self.stats.delivered();
                     self.record(WebhookAttempt {
                         at: UnixMs::now(),
                         status: Some(i64::from(status)),
@@ -113,6 +116,10 @@ impl Worker {
             };
             let next = schedule.failed(tokio::time::Instant::now().into_std());
             tracing::debug!(webhook = %target.id, tenant = %target.tenant_slug, %error, ?next, "webhook attempt failed");
+            match next {
+                NextAttempt::At(_) => self.stats.retried(),
+                NextAttempt::GiveUp => self.stats.failed(),
+            }
             self.record(WebhookAttempt {
                 at: UnixMs::now(),
                 status: error.status().map(i64::from),

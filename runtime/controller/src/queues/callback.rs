@@ -13,7 +13,7 @@ use wasmphony_engine::CallbackAttempt;
 use wasmphony_engine::api::DialTarget;
 
 use super::QueueCommand;
-use crate::agent_first::{Connection, connect, ring_extensions};
+use crate::agent_first::{Connection, LiveCall, connect, ring_extensions};
 use crate::context::ControllerContext;
 use crate::outbound::{AnsweredLeg, send_bye};
 use crate::route::Tenant;
@@ -37,6 +37,7 @@ pub(super) struct CallbackOffer {
     pub(super) agents: Vec<(AgentId, String)>,
     pub(super) ring_time: Duration,
     pub(super) tenant_name: String,
+    pub(super) queue_name: String,
 }
 
 /// Carries out one callback offer, reporting to `queue` like a live caller's call does:
@@ -132,6 +133,12 @@ async fn connect_customer(
     let customer = DialTarget::Number(offer.task.number.clone());
     let prompts = &tenant.prompts;
     let dialed = &offer.task.dialed;
+    // No call record: the live events name the attempt by the agent leg's Call-ID.
+    let live = LiveCall {
+        call_id: agent_leg.dialog.id.call_id.clone(),
+        queue: Some(offer.queue_name.clone()),
+        journalled: false,
+    };
     match connect(
         context,
         prompts,
@@ -139,7 +146,7 @@ async fn connect_customer(
         agent_leg,
         &customer,
         dialed,
-        None,
+        live,
     )
     .await
     {

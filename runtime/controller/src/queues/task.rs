@@ -16,8 +16,8 @@ use wasmphony_acd::{
 
 use super::HostedQueue;
 use super::callback::{CallbackOffer, CallbackTask, run_callback};
-use super::offer::{CallbackOfferError, next_offered_caller};
 use super::live_view::LiveView;
+use super::offer::{CallbackOfferError, next_offered_caller};
 use super::sizes::QueueGauges;
 use crate::context::ControllerContext;
 use crate::route::Tenant;
@@ -93,6 +93,8 @@ pub(crate) enum CallerEvent {
 struct Shell {
     context: Weak<ControllerContext>,
     tenant_name: String,
+    /// The queue's name (in the live events of the callbacks it places).
+    queue_name: String,
     tenant: Tenant,
     /// Where the callback legs this task starts report (a channel of their own, so
     /// they are heard after callers and the hub have let go).
@@ -122,6 +124,7 @@ pub(crate) async fn run_queue(
     let mut shell = Shell {
         context,
         tenant_name,
+        queue_name: definition.name.clone(),
         tenant: hosted.tenant,
         legs,
         ring_time: definition.config.ring_timeout,
@@ -341,6 +344,7 @@ impl Shell {
             agents,
             ring_time: self.ring_time,
             tenant_name: self.tenant_name.clone(),
+            queue_name: self.queue_name.clone(),
         };
         let reports = self.legs.clone();
         tokio::spawn(run_callback(context, self.tenant.clone(), offer, reports));

@@ -1,7 +1,7 @@
 //! `dial`: ring outbound legs (parallel or sequential), then bridge the
 //! answered one to the caller until either side hangs up.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use tokio::time::Instant;
 use wasmphony_engine::api::{CallError, DialOptions, DialOutcome, DialStrategy};
@@ -9,6 +9,7 @@ use wasmphony_media::leg::{LegEvent, MediaLeg};
 use wasmphony_sip::message::StatusCode;
 
 use super::SipCall;
+use crate::journal::CallBridge;
 use crate::limits::{MAX_DIAL_TARGETS, MAX_RING_SECONDS};
 use crate::live_calls::Registered;
 use crate::outbound::{AnsweredLeg, RingFailure, resolve_target, ring, send_bye};
@@ -24,6 +25,18 @@ enum AnswerCaller {
     /// When a target answers; until then the caller hears ringing (a phone's
     /// direct call, so "busy" and "no answer" reach the caller's phone as such).
     OnConnect,
+}
+
+/// What connected the caller to an answered leg (for the live `call_bridged` event).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum BridgeVia<'a> {
+    /// The scenario's dial, or a phone's direct call.
+    Dial,
+    /// This queue gave the caller to the agent who answered (the leg's label is the
+    /// agent's extension).
+    QueueAgent(&'a str),
+    /// This queue's overflow rang its backup number.
+    QueueOverflow(&'a str),
 }
 
 impl SipCall {
@@ -145,9 +158,9 @@ impl SipCall {
                     .await;
                     return Err(error);
                 }
-                self.bridge(answered).await
+                self.bridge(answered, BridgeVia::Dial).await
             }
-            Ok(answered) => self.bridge(answered).await,
+            Ok(answered) => self.bridge(answered, BridgeVia::Dial).await,
             Err(RingFailure::CallerGone) => Err(self.caller_left()),
             Err(RingFailure::Busy) => Err(CallError::Busy),
             Err(RingFailure::NoAnswer) => Err(CallError::NoAnswer),
@@ -155,8 +168,13 @@ impl SipCall {
         }
     }
 
-    /// Connects the caller and the answered leg until either hangs up.
-    pub(super) async fn bridge(&mut self, answered: AnsweredLeg) -> Result<DialOutcome, CallError> {
+    /// Connects the caller and the answered leg until either hangs up; tells the
+    /// journal once they are connected.
+    pub(super) async fn bridge(
+        &mut self,
+        answered: AnsweredLeg,
+        via: BridgeVia<'_>,
+    ) -> Result<DialOutcome, CallError> {
         let AnsweredLeg {
             mut dialog,
             target,
@@ -192,6 +210,22 @@ impl SipCall {
         let linked = caller.bridge_to(Some(&callee)).await.is_ok()
             && callee.bridge_to(Some(caller)).await.is_ok();
         let started = Instant::now();
+        if linked {
+            let (queue, agent) = match via {
+                BridgeVia::Dial => (None, None),
+                BridgeVia::QueueAgent(queue) => (Some(queue.to_string()), Some(label.clone())),
+                BridgeVia::QueueOverflow(queue) => (Some(queue.to_string()), None),
+            };
+            let bridge = CallBridge {
+                tenant: self.info.tenant.clone(),
+                call_id: self.info.id.clone(),
+                with: label.clone(),
+                queue,
+                agent,
+                at: SystemTime::now(),
+            };
+            self.context.journal.bridged(bridge).await;
+        }
         let caller_hung_up = linked
             && loop {
                 tokio::select! {

@@ -23,6 +23,7 @@ use wasmphony_engine::api::{
 use wasmphony_media::dtmf::Digit;
 
 use super::SipCall;
+use super::dial_op::BridgeVia;
 use super::wake::Wake;
 use crate::outbound::{RingFailure, resolve_target, ring};
 use crate::prompts::playlist;
@@ -166,7 +167,9 @@ impl SipCall {
                                 book.set_var(QUEUE_ANSWERED_BY_VAR.into(), who);
                             }
                             self.finish_play().await;
-                            let bridged = self.bridge(answered).await;
+                            let bridged = self
+                                .bridge(answered, BridgeVia::QueueAgent(queue_name))
+                                .await;
                             let _ = queue.send(QueueCommand::AgentDone { agent }).await;
                             return bridged
                                 .map(|outcome| Waited::Done(QueueOutcome::Answered(outcome)));

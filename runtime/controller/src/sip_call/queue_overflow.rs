@@ -23,6 +23,7 @@ use wasmphony_engine::CallbackFiling;
 use wasmphony_engine::api::{CallError, CallbackRequest, DialTarget, EnqueueOptions, QueueOutcome};
 
 use super::SipCall;
+use super::dial_op::BridgeVia;
 use super::enqueue::Waited;
 use crate::outbound::{RingFailure, resolve_target, ring};
 use crate::queues::QueueHandle;
@@ -171,7 +172,9 @@ impl SipCall {
                     book.served_from_queue(agent);
                     book.set_var(OVERFLOW_ANSWERED_BY_VAR.into(), label);
                 }
-                self.bridge(answered).await.map(QueueOutcome::Answered)
+                self.bridge(answered, BridgeVia::QueueOverflow(queue))
+                    .await
+                    .map(QueueOutcome::Answered)
             }
             Err(RingFailure::CallerGone) => {
                 self.file_missed(handle, queue, QUEUE_ABANDONED_REASON)

@@ -1,7 +1,7 @@
 //! `record`: the caller's audio into a crash-safe WAV under the data directory.
 
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use tokio::time::Instant;
 use wasmphony_engine::api::{CallError, Prompt, RecordOptions};
@@ -9,6 +9,7 @@ use wasmphony_media::dtmf::Digit;
 
 use super::SipCall;
 use super::wake::Wake;
+use crate::call_book::Recorded;
 use crate::limits::{MAX_RECORD_SECONDS, MAX_RECORDINGS_PER_CALL};
 
 impl SipCall {
@@ -41,7 +42,8 @@ impl SipCall {
             0 => MAX_RECORD_SECONDS,
             n => n.min(MAX_RECORD_SECONDS),
         };
-        let until = Instant::now() + Duration::from_secs(u64::from(seconds));
+        let started = Instant::now();
+        let until = started + Duration::from_secs(u64::from(seconds));
         let terminators: Vec<Digit> = options
             .terminators
             .chars()
@@ -55,6 +57,7 @@ impl SipCall {
                 Wake::Gone => {
                     // Dropping the leg finishes the file: the message is kept.
                     self.caller_left();
+                    self.recorded(&id, started);
                     return Ok(id);
                 }
             }
@@ -64,7 +67,17 @@ impl SipCall {
                 .await
                 .map_err(|e| CallError::Rejected(e.to_string()))?;
         }
+        self.recorded(&id, started);
         Ok(id)
+    }
+
+    /// Books the end of recording `id`, started at `started`.
+    fn recorded(&self, id: &str, started: Instant) {
+        self.book.lock().recorded.push(Recorded {
+            id: id.to_string(),
+            length: started.elapsed(),
+            ended_at: SystemTime::now(),
+        });
     }
 
     fn recording_path(&self, id: &str) -> PathBuf {

@@ -2,7 +2,8 @@
 //! renders. Guests report through the host's observer (a counter per failure reason and
 //! the instantiation latency histogram); the phone side's figures are read at scrape time
 //! from the components' own atomics (SIP endpoint, RTP totals, controller, journal), so
-//! nothing on a hot path takes a lock or knows about Prometheus.
+//! nothing on a hot path takes a lock or knows about Prometheus. Webhook delivery's
+//! counters are read the same way.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -15,6 +16,7 @@ use wasmphony_engine::{HostObserver, ScenarioFailure};
 use wasmphony_media::net::MediaTotals;
 use wasmphony_sip::endpoint::{METHOD_LABELS, OverloadReason, STATUS_CLASS_LABELS, SipCounters};
 use wasmphony_telephony::JournalStats;
+use wasmphony_webhooks::WebhookStats;
 
 /// Guest failure reasons ([`ScenarioFailure::kind`]), each rendered from zero.
 const FAILURE_REASONS: [&str; 8] = [
@@ -282,4 +284,29 @@ impl PhoneSources {
             ],
         );
     }
+}
+
+/// Registers webhook delivery's families on `metrics`: deliveries by outcome and the
+/// events waiting in the webhooks' queues.
+pub(crate) fn register_webhooks(metrics: &Metrics, stats: Arc<WebhookStats>) {
+    metrics.register_collector(Arc::new(move |scrape: &mut Scrape<'_>| {
+        let now = stats.snapshot();
+        scrape.counter(
+            "wasmphony_webhook_deliveries_total",
+            "Webhook events by outcome: delivered (2xx), retried (an attempt failed, another \
+             follows), failed (the last attempt failed: given up), dropped (the webhook's \
+             queue was full).",
+            &[
+                (&[("outcome", "delivered")], now.delivered),
+                (&[("outcome", "retried")], now.retried),
+                (&[("outcome", "failed")], now.failed),
+                (&[("outcome", "dropped")], now.dropped),
+            ],
+        );
+        scrape.gauge(
+            "wasmphony_webhook_deliveries_queued",
+            "Webhook events waiting to be sent, over all webhooks.",
+            &[(&[], i64::try_from(now.queued).unwrap_or(i64::MAX))],
+        );
+    }));
 }

@@ -133,12 +133,13 @@ impl Server {
 
     /// Starts POSTing this server's live events to the tenants' webhooks; delivery runs
     /// as long as the returned handle lives. `allow_private_targets`: webhooks may reach
-    /// loopback and private addresses (off: only public ones).
+    /// loopback and private addresses (off: only public ones). Its delivery counters go on
+    /// `/metrics`; call it once.
     pub(crate) fn start_webhooks(
         &self,
         allow_private_targets: bool,
     ) -> Result<Webhooks, WebhookError> {
-        Webhooks::start(
+        let webhooks = Webhooks::start(
             self.store.clone(),
             self.events.clone(),
             self.webhook_changes.clone(),
@@ -146,6 +147,8 @@ impl Server {
                 allow_private_targets,
                 ..WebhookConfig::default()
             },
-        )
+        )?;
+        metrics::register_webhooks(&self.metrics, webhooks.stats());
+        Ok(webhooks)
     }
 }

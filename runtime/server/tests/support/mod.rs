@@ -3,6 +3,7 @@
 //! plus a minimal HTTP/1.1 client and sipp runs with deadlines.
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used)]
 
+pub mod hook;
 pub mod phone;
 
 use std::io::{BufRead, BufReader, Read, Write};
