@@ -74,6 +74,10 @@ pub enum MenuAction {
         /// Ring time; the scenario's default when absent.
         #[serde(default)]
         ring_timeout_seconds: Option<u32>,
+        /// Record the conversation once a target answers (caller and callee on the two
+        /// channels of one file).
+        #[serde(default)]
+        record: bool,
     },
     /// Ring one extension.
     Extension {

@@ -265,6 +265,11 @@ api_test!(
             answers.push((reply.text(), took));
         }
         let (wrong_password_body, wrong_password_time) = answers[1].clone();
+        // The median refusal: one slow attempt on a busy machine does not move it (the
+        // source's rate limit allows too few attempts to repeat each one).
+        let mut times: Vec<Duration> = answers.iter().map(|(_, took)| *took).collect();
+        times.sort();
+        let median = times[times.len() / 2];
         for (index, (body, took)) in answers.iter().enumerate() {
             assert_eq!(
                 *body, wrong_password_body,
@@ -272,8 +277,8 @@ api_test!(
             );
             // Every refusal pays for one password check, so none is much faster.
             assert!(
-                *took >= wrong_password_time.mul_f64(0.3),
-                "attempt {index} took {took:?}, a wrong password {wrong_password_time:?}"
+                *took >= median.mul_f64(0.3),
+                "attempt {index} took {took:?}, the median refusal {median:?}"
             );
         }
         assert!(wrong_password_time >= Duration::from_millis(1));

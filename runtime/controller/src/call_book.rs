@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 
 use parking_lot::Mutex;
 
-use crate::call_record::{CallDirection, CallRecord, Disposition, HangupSide};
+use crate::call_record::{CallDirection, CallRecord, CallRecording, Disposition, HangupSide};
 use crate::journal::CallStart;
 use crate::limits::{MAX_LOG_LINES, MAX_TAGS, MAX_VARS};
 
@@ -23,9 +23,10 @@ pub(crate) struct CallBook {
     pub(crate) tags: Vec<String>,
     pub(crate) vars: Vec<(String, String)>,
     pub(crate) log: Vec<String>,
-    pub(crate) recordings: Vec<String>,
-    /// Each finished recording's length and end, by id (a voicemail's event needs them).
-    pub(crate) recorded: Vec<Recorded>,
+    /// The call's recordings, in the order they started.
+    pub(crate) recordings: Vec<CallRecording>,
+    /// The id of the recording that is the caller's voicemail, once the call left one.
+    pub(crate) voicemail: Option<String>,
     pub(crate) failure: Option<String>,
     /// The last queue the caller joined.
     pub(crate) queue: Option<String>,
@@ -35,14 +36,6 @@ pub(crate) struct CallBook {
     pub(crate) queue_served: bool,
     /// The caller hung up while waiting in a queue (or while its agents or backup rang).
     pub(crate) queue_abandoned: bool,
-}
-
-/// A recording that has ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Recorded {
-    pub(crate) id: String,
-    pub(crate) length: Duration,
-    pub(crate) ended_at: SystemTime,
 }
 
 /// A call's book, shared by the call and its task.
@@ -103,13 +96,36 @@ impl CallBook {
         self.queue_abandoned = true;
     }
 
-    /// How the call ended. The rule for queues: a caller who hung up while waiting in a
+    /// A recording started.
+    pub(crate) fn recording_started(&mut self, recording: CallRecording) {
+        self.recordings.push(recording);
+    }
+
+    /// Recording `id` ended after `length`.
+    pub(crate) fn recording_ended(&mut self, id: &str, length: Duration) {
+        if let Some(recording) = self.recordings.iter_mut().find(|r| r.id == id) {
+            recording.length = Some(length);
+        }
+    }
+
+    /// The call's main recording: the voicemail message, else the last recording.
+    pub(crate) fn main_recording(&self) -> Option<String> {
+        self.voicemail
+            .clone()
+            .or_else(|| self.recordings.last().map(|r| r.id.clone()))
+    }
+
+    /// How the call ended. A call that left a voicemail is [`Disposition::Voicemail`],
+    /// whatever else happened: nobody took it. The rule for queues: a caller who hung up while waiting in a
     /// queue and was never bridged to an agent or the queue's backup on this call is
     /// [`Disposition::QueueAbandoned`], although the host answered them (hold music). A
     /// caller the queue served, one who asked for a callback (their place is kept), one
     /// handed back to the scenario (voicemail, self-ordering) and a call that never
     /// reached a queue keep the ordinary rule: answered when the host answered.
     pub(crate) fn disposition(&self) -> Disposition {
+        if self.voicemail.is_some() {
+            return Disposition::Voicemail;
+        }
         if self.queue_abandoned && !self.queue_served {
             return Disposition::QueueAbandoned;
         }
@@ -176,6 +192,7 @@ impl CallIdentity {
             vars: book.vars.clone(),
             log: book.log.clone(),
             recordings: book.recordings.clone(),
+            recording: book.main_recording(),
             failure: book.failure.clone(),
             fallback,
             queue: book.queue.clone(),
@@ -264,5 +281,35 @@ mod tests {
         ivr.end(HangupSide::Caller);
         assert_eq!(ivr.disposition(), Disposition::Answered);
         assert_eq!(ivr.queue, None);
+    }
+
+    fn take(id: &str, length: Option<u64>) -> CallRecording {
+        CallRecording {
+            id: id.into(),
+            path: format!("demo/{id}.wav"),
+            started_at: SystemTime::UNIX_EPOCH,
+            length: length.map(Duration::from_secs),
+        }
+    }
+
+    #[test]
+    fn a_caller_who_left_a_voicemail_was_not_served() {
+        let mut book = answered_book();
+        book.joined_queue("bookings");
+        book.recording_started(take("c1-1", None));
+        book.recording_started(take("c1-2", None));
+        book.recording_ended("c1-1", Duration::from_secs(4));
+        book.recording_ended("unknown", Duration::from_secs(9));
+        assert_eq!(book.recordings[0].length, Some(Duration::from_secs(4)));
+        assert_eq!(book.recordings[1].length, None, "still running");
+        assert_eq!(book.disposition(), Disposition::Answered);
+        assert_eq!(book.main_recording().as_deref(), Some("c1-2"), "the last");
+        // The message is the main recording, and the call is a voicemail even though the
+        // queue overflowed to it after the caller waited.
+        book.voicemail = Some("c1-1".into());
+        book.abandoned_queue();
+        assert_eq!(book.disposition(), Disposition::Voicemail);
+        assert_eq!(book.main_recording().as_deref(), Some("c1-1"));
+        assert_eq!(CallBook::default().main_recording(), None);
     }
 }

@@ -1,6 +1,6 @@
 //! The record of one finished call, shaped like a CDR; the store consumes it later.
 
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 /// How a call ended, from the caller's point of view.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,6 +18,24 @@ pub enum Disposition {
     /// answered such a call to play hold music, so it is not `Answered`: for the business
     /// nobody took it. See [`crate::call_book::CallBook::disposition`] for the rule.
     QueueAbandoned,
+    /// The caller left a voicemail: the host answered to take the message, nobody took
+    /// the call ([`crate::voicemail`] says when a recording is a voicemail).
+    Voicemail,
+}
+
+/// A recording made during a call: a crash-safe WAV file under the data directory's
+/// `recordings/` directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallRecording {
+    /// Unique per call and so platform-wide: the call's id and the recording's number.
+    pub id: String,
+    /// The file, relative to the recordings directory (`<tenant>/<id>.wav`).
+    pub path: String,
+    /// When it started.
+    pub started_at: SystemTime,
+    /// How long it ran; `None` while it runs, and for one still running when the call
+    /// ended (the file then holds the audio up to the end of the call's media).
+    pub length: Option<Duration>,
 }
 
 /// Who ended the call.
@@ -78,8 +96,11 @@ pub struct CallRecord {
     pub vars: Vec<(String, String)>,
     /// The scenario's log lines (bounded).
     pub log: Vec<String>,
-    /// Ids of recordings made on the call.
-    pub recordings: Vec<String>,
+    /// The recordings made on the call, in the order they started.
+    pub recordings: Vec<CallRecording>,
+    /// The id of the call's main recording: its voicemail message when it left one,
+    /// else its last recording.
+    pub recording: Option<String>,
     /// Why the guest failed (`kind: message`), when it did.
     pub failure: Option<String>,
     /// What the fallback achieved, when it ran.

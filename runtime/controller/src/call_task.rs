@@ -59,6 +59,8 @@ pub(crate) async fn run_call_task(
         run.fallback.as_ref(),
     );
     if let Some(voicemail) = voicemail {
+        // Before the record is taken: the message makes the call a voicemail.
+        task.book.lock().voicemail = Some(voicemail.recording.clone());
         journal.voicemail_left(voicemail).await;
     }
     let fallback = run.fallback.map(|outcome| match outcome {

@@ -39,7 +39,7 @@ mod sip_call;
 mod trunks;
 mod voicemail;
 
-pub use call_record::{CallDirection, CallRecord, Disposition, HangupSide};
+pub use call_record::{CallDirection, CallRecord, CallRecording, Disposition, HangupSide};
 pub use context::ControllerConfig;
 pub use controller::Controller;
 pub use counters::{ControllerCounters, ControllerCountersSnapshot, LoadRefusal};

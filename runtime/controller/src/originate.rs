@@ -223,6 +223,7 @@ async fn run_originate(controller: Arc<Controller>, call: Originate, slot: Owned
         vars: Vec::new(),
         log: Vec::new(),
         recordings: Vec::new(),
+        recording: None,
         failure: None,
         fallback: None,
         queue: None,

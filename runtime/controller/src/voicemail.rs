@@ -30,18 +30,20 @@ pub(crate) fn voicemail_left(
         return None;
     }
     let named = book.get_var(VOICEMAIL_TAG);
+    let finished = || book.recordings.iter().filter(|take| take.length.is_some());
     let message = named
         .as_deref()
-        .and_then(|id| book.recorded.iter().find(|take| take.id == id))
-        .or_else(|| book.recorded.last())?;
+        .and_then(|id| finished().find(|take| take.id == id))
+        .or_else(|| finished().last())?;
+    let duration = message.length.unwrap_or_default();
     Some(VoicemailLeft {
         tenant: identity.tenant.clone(),
         call_id: identity.call_id.clone(),
         from: identity.from.clone(),
         dialed: identity.dialed.clone(),
         recording: message.id.clone(),
-        duration: message.length,
-        at: message.ended_at,
+        duration,
+        at: message.started_at + duration,
     })
 }
 
@@ -50,7 +52,7 @@ mod tests {
     use std::time::{Duration, SystemTime};
 
     use super::*;
-    use crate::call_book::Recorded;
+    use crate::call_record::CallRecording;
 
     fn identity() -> CallIdentity {
         CallIdentity {
@@ -64,18 +66,19 @@ mod tests {
         }
     }
 
-    fn take(id: &str, seconds: u64) -> Recorded {
-        Recorded {
+    fn take(id: &str, seconds: u64) -> CallRecording {
+        CallRecording {
             id: id.into(),
-            length: Duration::from_secs(seconds),
-            ended_at: SystemTime::UNIX_EPOCH + Duration::from_secs(100),
+            path: format!("demo/{id}.wav"),
+            started_at: SystemTime::UNIX_EPOCH + Duration::from_secs(90),
+            length: Some(Duration::from_secs(seconds)),
         }
     }
 
     #[test]
     fn a_tagged_call_left_the_recording_its_variable_names() {
         let mut book = CallBook {
-            recorded: vec![take("c1-1", 3), take("c1-2", 9)],
+            recordings: vec![take("c1-1", 3), take("c1-2", 9)],
             ..CallBook::default()
         };
         assert_eq!(
@@ -95,7 +98,7 @@ mod tests {
     #[test]
     fn the_voicemail_fallback_leaves_the_last_recording_when_it_finished() {
         let mut book = CallBook {
-            recorded: vec![take("c1-1", 3), take("c1-2", 9)],
+            recordings: vec![take("c1-1", 3), take("c1-2", 9)],
             ..CallBook::default()
         };
         let served = Some(&FallbackOutcome::Served);
@@ -106,7 +109,8 @@ mod tests {
             voicemail_left(&identity(), &book, &announcement, served),
             None
         );
-        book.recorded.clear();
+        // A recording still running when the call ended is no message.
+        book.recordings.iter_mut().for_each(|take| take.length = None);
         assert_eq!(
             voicemail_left(&identity(), &book, &Fallback::Voicemail, served),
             None

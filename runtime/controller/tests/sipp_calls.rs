@@ -212,6 +212,57 @@ async fn a_dialed_sipp_callee_is_bridged_to_the_caller() {
     assert_eq!(record.hangup_side, HangupSide::Caller);
 }
 
+/// Root-mean-square of one channel of an interleaved stereo recording.
+fn channel_rms(samples: &[i16], channel: usize) -> f64 {
+    let side: Vec<f64> = samples
+        .chunks(2)
+        .filter_map(|frame| frame.get(channel))
+        .map(|s| f64::from(*s))
+        .collect();
+    (side.iter().map(|s| s * s).sum::<f64>() / side.len().max(1) as f64).sqrt()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recorded_dial_keeps_both_sides_of_the_conversation() {
+    if !sipp_available() {
+        return;
+    }
+    let (callee_port, callee) = echoing_callee();
+    let option_1 = format!(
+        r#"{{"action":"dial","targets":["sip:callee@127.0.0.1:{callee_port}"],"record":true}}"#
+    );
+    let (echoed, record) = caller_presses_1_and_talks(&option_1, "bridge-recorded").await;
+    callee.await.unwrap().assert_clean();
+    assert!(echoed >= 50, "{echoed} packets came back through the callee");
+    assert_eq!(record.disposition, Disposition::Answered);
+    assert_eq!(record.recordings.len(), 1, "{record:?}");
+    let take = &record.recordings[0];
+    assert_eq!(record.recording.as_ref(), Some(&take.id));
+    assert!(
+        take.length.is_some_and(|length| length >= Duration::from_secs(3)),
+        "the bridge lasted about 5 s: {take:?}"
+    );
+    let path: std::path::PathBuf = [
+        env!("CARGO_TARGET_TMPDIR"),
+        "controller-data",
+        "bridge-recorded",
+        "recordings",
+        &take.path,
+    ]
+    .iter()
+    .collect();
+    let mut wav = hound::WavReader::open(&path).unwrap();
+    assert_eq!(wav.spec().channels, 2);
+    let samples: Vec<i16> = wav.samples::<i16>().map(Result::unwrap).collect();
+    let seconds = samples.len() as f64 / 2.0 / 8000.0;
+    assert!(seconds >= 3.0, "recorded {seconds:.2} s");
+    // Our marked audio (PCMU 0x55, amplitude 716) on the caller's channel, and the
+    // callee's echo of it on the other: both sides are in the file.
+    let (caller, callee) = (channel_rms(&samples, 0), channel_rms(&samples, 1));
+    assert!(caller > 300.0, "caller channel rms {caller:.0}");
+    assert!(callee > 300.0, "callee channel rms {callee:.0}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sequential_dial_passes_a_busy_callee_and_bridges_the_next() {
     if !sipp_available() {
@@ -294,11 +345,13 @@ async fn the_voicemail_fallback_records_the_callers_audio() {
         "{:?}",
         record.fallback
     );
-    let path = harness
-        .data_dir
-        .join("recordings")
-        .join(TENANT)
-        .join(format!("{}.wav", record.recordings[0]));
+    // The message makes the call a voicemail, with the message as its recording.
+    assert_eq!(record.disposition, Disposition::Voicemail);
+    let message = &record.recordings[0];
+    assert_eq!(record.recording.as_ref(), Some(&message.id));
+    assert_eq!(message.path, format!("{TENANT}/{}.wav", message.id));
+    assert!(message.length.is_some_and(|length| length.as_millis() > 0), "{message:?}");
+    let path = harness.data_dir.join("recordings").join(&message.path);
     let mut wav = hound::WavReader::open(&path).unwrap();
     assert_eq!(wav.spec().channels, 2);
     let samples: Vec<i16> = wav.samples::<i16>().map(Result::unwrap).collect();

@@ -206,9 +206,48 @@ fn with_no_agent_reachable_the_wait_ends_in_voicemail() {
         }
         seen
     });
+    // The message is one click away: registered with the call, its audio served.
+    let key = server.tenant_key(1, "supervisor");
+    let left = seen
+        .iter()
+        .find(|e| e["type"] == "voicemail_left")
+        .expect("voicemail_left");
+    let message = left["recording"].as_str().expect("a recording id");
+    let (status, body) = server.http(
+        "GET",
+        &format!("/api/v1/recordings/{message}"),
+        Some(&key),
+        None,
+    );
+    assert_eq!(status, 200, "{body}");
+    let meta: serde_json::Value = serde_json::from_str(&body).expect("recording json");
+    assert_eq!(meta["call_id"], seen_call_id(&seen), "{meta}");
+    assert!(meta["duration_ms"].as_i64().is_some_and(|ms| ms > 0), "{meta}");
+    let (status, audio) = server.http(
+        "GET",
+        &format!("/api/v1/recordings/{message}/audio"),
+        Some(&key),
+        None,
+    );
+    assert_eq!(status, 200);
+    assert!(audio.starts_with("RIFF"), "a WAV file");
+    // On the missed-call list, as a voicemail.
+    let (status, body) = server.http("GET", "/api/v1/callbacks", Some(&key), None);
+    assert_eq!(status, 200, "{body}");
+    let tasks: Vec<serde_json::Value> = serde_json::from_str(&body).expect("tasks json");
+    assert_eq!(tasks.len(), 1, "{tasks:#?}");
+    assert_eq!(tasks[0]["reason"], "voicemail", "{tasks:#?}");
+    assert_eq!(tasks[0]["state"], "new", "{tasks:#?}");
+
     // The host hung up: its record follows the BYE; a clean stop writes what is queued.
     server.interrupt(Duration::from_secs(20));
-    let tags = only_call(dir.path()).0.tags;
+    let call = only_call(dir.path()).0;
+    assert_eq!(
+        call.disposition,
+        Some(wasmphony_store::Disposition::Voicemail)
+    );
+    assert_eq!(call.recording.map(|id| id.0).as_deref(), Some(message));
+    let tags = call.tags;
     assert!(tags.contains(&"queue:bookings".to_string()), "{tags:?}");
     assert!(
         tags.contains(&"voicemail".to_string()),

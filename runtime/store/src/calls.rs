@@ -10,6 +10,7 @@ use crate::codec::{col, json_col, to_json};
 use crate::error::{Result, StoreError, conflict_as};
 use crate::ids::{CallId, TenantId, UnixMs};
 use crate::number::{is_customer_number, normalise_number};
+use crate::recordings::{Recording, insert_call_recording};
 use crate::store::Store;
 
 /// Tags of a call in which the customer asked to be called back (a scenario's callback,
@@ -96,8 +97,27 @@ impl Store {
         end: &CallEnd,
         events: &[CallEvent],
     ) -> Result<Call> {
+        self.finish_call_with_recordings(tenant, id, end, events, &[])
+            .await
+    }
+
+    /// [`Store::finish_call`] that also registers the recordings made during the call, in
+    /// the same transaction: a completed call never names a recording the store does not
+    /// know. Each recording must belong to `tenant` and this call
+    /// ([`StoreError::Invalid`] otherwise); one already registered is kept as it is.
+    pub async fn finish_call_with_recordings(
+        &self,
+        tenant: TenantId,
+        id: &CallId,
+        end: &CallEnd,
+        events: &[CallEvent],
+        recordings: &[Recording],
+    ) -> Result<Call> {
         let mut tx = self.begin_write().await?;
-        match self.finish_call_in(&mut tx, tenant, id, end, events).await? {
+        match self
+            .finish_call_in(&mut tx, tenant, id, end, events, recordings)
+            .await?
+        {
             Some(call) => {
                 tx.commit().await?;
                 Ok(call)
@@ -112,8 +132,8 @@ impl Store {
         }
     }
 
-    /// [`Store::finish_call`]'s writes inside `tx`: `None` when the tenant has no such call
-    /// live (unknown, or finished already), with nothing written.
+    /// [`Store::finish_call_with_recordings`]'s writes inside `tx`: `None` when the tenant
+    /// has no such call live (unknown, or finished already), with nothing written.
     pub(crate) async fn finish_call_in(
         &self,
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
@@ -121,9 +141,13 @@ impl Store {
         id: &CallId,
         end: &CallEnd,
         events: &[CallEvent],
+        recordings: &[Recording],
     ) -> Result<Option<Call>> {
         let tags = end.validated_tags()?;
         validate_events(events)?;
+        for recording in recordings {
+            recording.validate_for(tenant, id)?;
+        }
         let talk_ms = end
             .answer
             .map_or(0, |answer| end.end.0.saturating_sub(answer.0).max(0));
@@ -174,6 +198,9 @@ impl Store {
             .execute(&mut **tx)
             .await
             .map_err(conflict_as("call event with this seq"))?;
+        }
+        for recording in recordings {
+            insert_call_recording(tx, recording).await?;
         }
         if is_customer_number(&call.customer_number) {
             let asked_back = tags.iter().any(|tag| KEEPS_CALLBACKS_OPEN.contains(tag));

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use crate::call_record::{Call, CallEnd, CallEvent, NewCall};
 use crate::error::{Result, StoreError};
 use crate::ids::{CallId, TenantId};
+use crate::recordings::Recording;
 use crate::store::Store;
 
 /// Most writes one [`Store::write_journal`] takes.
@@ -33,6 +34,8 @@ pub enum JournalWrite<'a> {
         end: &'a CallEnd,
         /// Its timeline.
         events: &'a [CallEvent],
+        /// The recordings made during it, registered with it.
+        recordings: &'a [Recording],
     },
 }
 
@@ -75,8 +78,9 @@ impl Store {
                     id,
                     end,
                     events,
+                    recordings,
                 } => match self
-                    .finish_call_in(&mut tx, tenant, id, end, events)
+                    .finish_call_in(&mut tx, tenant, id, end, events, recordings)
                     .await?
                 {
                     Some(call) => stored.push(call),

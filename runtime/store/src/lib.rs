@@ -104,7 +104,7 @@ pub use number::{MAX_EXTENSION_DIGITS, is_customer_number, normalise_number};
 pub use numbers::OwnedNumber;
 pub use prompts::{MAX_PROMPT_BYTES, Prompt};
 pub use queues::{MAX_QUEUE_INTERVAL_MS, Queue, QueueSettings, QueueSpec, QueueStrategy};
-pub use recordings::Recording;
+pub use recordings::{MAX_RECORDING_PATH_LEN, Recording};
 pub use records::{MAX_RECORDS_PER_QUERY, NewRecord, Record};
 pub use reports::{DEFAULT_SERVICE_LEVEL_MS, GroupCount, Period, ServiceSummary, WeekdayHour};
 pub use routes::{Fallback, Route, RouteSpec};

@@ -27,6 +27,67 @@ pub struct Recording {
     pub created: UnixMs,
 }
 
+/// Longest stored path of a recording's file.
+pub const MAX_RECORDING_PATH_LEN: usize = 4096;
+
+impl Recording {
+    /// Checks the fields a caller chose: the id and path are non-empty and bounded, the
+    /// path stays inside the recordings directory (relative, no `..`), the duration is not
+    /// negative.
+    pub(crate) fn validate(&self) -> Result<()> {
+        require_text("recording id", &self.id.0, MAX_NAME_LEN)?;
+        require_text("recording path", &self.path, MAX_RECORDING_PATH_LEN)?;
+        let relative = std::path::Path::new(&self.path);
+        if !relative
+            .components()
+            .all(|part| matches!(part, std::path::Component::Normal(_)))
+        {
+            return Err(StoreError::Invalid(format!(
+                "recording path {:?} is not relative to the recordings directory",
+                self.path
+            )));
+        }
+        if self.duration_ms < 0 {
+            return Err(StoreError::Invalid("recording duration is negative".into()));
+        }
+        Ok(())
+    }
+
+    /// [`Recording::validate`], and the recording is one of `call` of `tenant`.
+    pub(crate) fn validate_for(&self, tenant: TenantId, call: &CallId) -> Result<()> {
+        self.validate()?;
+        if self.tenant_id != tenant || self.call_id != *call {
+            return Err(StoreError::Invalid(format!(
+                "recording {} is not one of call {}",
+                self.id.0, call.0
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Registers a recording of a call being finished in `tx`; an id already registered is
+/// left as it is (a retried finish writes the same rows again).
+pub(crate) async fn insert_call_recording(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    recording: &Recording,
+) -> Result<()> {
+    sqlx::query(&format!(
+        "INSERT INTO recordings ({RECORDING_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+         ON CONFLICT (id) DO NOTHING"
+    ))
+    .bind(&recording.id.0)
+    .bind(recording.tenant_id.0)
+    .bind(&recording.call_id.0)
+    .bind(&recording.path)
+    .bind(&recording.content_type)
+    .bind(recording.duration_ms)
+    .bind(recording.created.0)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 const RECORDING_COLUMNS: &str =
     "id, tenant_id, call_id, path, content_type, duration_ms, created_ms";
 
@@ -45,8 +106,7 @@ fn recording_from_row(row: &AnyRow) -> Result<Recording> {
 impl Store {
     /// Registers a finalised recording of one of the tenant's calls.
     pub async fn add_recording(&self, recording: &Recording) -> Result<()> {
-        require_text("recording id", &recording.id.0, MAX_NAME_LEN)?;
-        require_text("recording path", &recording.path, 4096)?;
+        recording.validate()?;
         self.call(recording.tenant_id, &recording.call_id).await?;
         sqlx::query(&format!(
             "INSERT INTO recordings ({RECORDING_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"

@@ -136,6 +136,60 @@ backend_test!(
     }
 );
 
+fn recording_of(t: TenantId, call: &str, id: &str, path: &str) -> Recording {
+    Recording {
+        id: RecordingId(id.into()),
+        tenant_id: t,
+        call_id: CallId::from(call),
+        path: path.into(),
+        content_type: "audio/wav".into(),
+        duration_ms: 4_000,
+        created: at(9),
+    }
+}
+
+backend_test!(
+    recordings_are_registered_with_the_finished_call,
+    |store: Store| async move {
+        let t = tenant(&store, "acme", "49").await;
+        let id = CallId::from("call-1");
+        store
+            .open_call(t, &inbound("call-1", "030 1234567", at(0)))
+            .await
+            .unwrap();
+        let mut end = answered(at(0), 1, 10);
+        end.recording = Some(RecordingId("call-1-2".into()));
+        let first = recording_of(t, "call-1", "call-1-1", "acme/call-1-1.wav");
+        let second = recording_of(t, "call-1", "call-1-2", "acme/call-1-2.wav");
+
+        // A recording of another call, or one whose path leaves the recordings
+        // directory, is refused and nothing of the finish is written.
+        for bad in [
+            recording_of(t, "call-2", "call-2-1", "acme/call-2-1.wav"),
+            recording_of(t, "call-1", "call-1-3", "../etc/passwd"),
+            recording_of(t, "call-1", "call-1-3", "/tmp/x.wav"),
+        ] {
+            let result = store
+                .finish_call_with_recordings(t, &id, &end, &[], &[first.clone(), bad])
+                .await;
+            assert!(matches!(result, Err(StoreError::Invalid(_))), "{result:?}");
+            assert_eq!(store.call(t, &id).await.unwrap().status, CallStatus::Live);
+            let read = store.recording(t, &first.id).await;
+            assert!(matches!(read, Err(StoreError::NotFound(_))), "{read:?}");
+        }
+
+        let done = store
+            .finish_call_with_recordings(t, &id, &end, &[], &[first.clone(), second.clone()])
+            .await
+            .unwrap();
+        assert_eq!(done.recording, Some(second.id.clone()));
+        assert_eq!(store.recording(t, &first.id).await.unwrap(), first);
+        assert_eq!(store.recording(t, &second.id).await.unwrap(), second);
+        let on_card = store.recordings_for_number(t, "+49301234567", 10).await;
+        assert_eq!(on_card.unwrap().len(), 2);
+    }
+);
+
 backend_test!(
     close_interrupted_closes_only_live_calls,
     |store: Store| async move {

@@ -57,6 +57,15 @@ backend_test!(
         let a1_end = ended(at(0), Disposition::Answered);
         let a2_end = ended(at(1), Disposition::NoAnswer);
         let (a1_events, a2_events) = (ringing(at(0)), ringing(at(1)));
+        let a1_recordings = [Recording {
+            id: RecordingId("a-1-1".into()),
+            tenant_id: acme,
+            call_id: a1_id.clone(),
+            path: "acme/a-1-1.wav".into(),
+            content_type: "audio/wav".into(),
+            duration_ms: 12_000,
+            created: at(0).plus_ms(20_000),
+        }];
         let stored = store
             .write_journal(&[
                 JournalWrite::Open {
@@ -77,12 +86,14 @@ backend_test!(
                     id: &a1_id,
                     end: &a1_end,
                     events: &a1_events,
+                    recordings: &a1_recordings,
                 },
                 JournalWrite::Finish {
                     tenant: acme,
                     id: &a2_id,
                     end: &a2_end,
                     events: &a2_events,
+                    recordings: &[],
                 },
             ])
             .await
@@ -97,6 +108,11 @@ backend_test!(
         assert_eq!(a1_read.disposition, Some(Disposition::Answered));
         assert_eq!(a1_read.tags, vec!["batch".to_owned()]);
         assert_eq!(store.call_events(acme, &a1_id).await.unwrap(), a1_events);
+        // The call's recording is registered with it, on the caller's card.
+        let recording = store.recording(acme, &RecordingId("a-1-1".into())).await;
+        assert_eq!(recording.unwrap(), a1_recordings[0]);
+        let on_card = store.recordings_for_number(acme, "030 1111111", 10).await;
+        assert_eq!(on_card.unwrap(), a1_recordings.to_vec());
         // The missed call of the batch is on the missed-call list; b-1 is still live.
         let missed = store
             .list_callbacks(acme, None, Page::default())
@@ -127,6 +143,7 @@ backend_test!(
                     id: &unknown,
                     end: &end,
                     events: &[],
+                    recordings: &[],
                 },
             ])
             .await;

@@ -80,6 +80,7 @@ async fn main() {
                 vars: Vec::new(),
                 log: Vec::new(),
                 recordings: Vec::new(),
+                recording: None,
                 failure: None,
                 fallback: None,
                 queue: None,

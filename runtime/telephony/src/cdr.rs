@@ -8,8 +8,11 @@ use wasmphony_controller::{
 };
 use wasmphony_store::{
     CallEnd, CallEvent, CallId, Direction, Disposition, HangupSide, MAX_TAGS_PER_CALL, NewCall,
-    UnixMs, UserId,
+    Recording, RecordingId, TenantId, UnixMs, UserId,
 };
+
+/// What the recorder writes.
+const RECORDING_CONTENT_TYPE: &str = "audio/wav";
 
 /// SIP statuses that mean "busy" when the host refuses a call with them.
 const BUSY_STATUSES: [u16; 2] = [486, 600];
@@ -65,6 +68,7 @@ pub(crate) fn disposition(record: &CallRecord) -> Disposition {
     match record.disposition {
         CallOutcome::Answered => Disposition::Answered,
         CallOutcome::QueueAbandoned => Disposition::Abandoned,
+        CallOutcome::Voicemail => Disposition::Voicemail,
         // The caller gave up before anyone answered.
         CallOutcome::Abandoned | CallOutcome::NoAnswer => Disposition::NoAnswer,
         CallOutcome::Rejected(status) if BUSY_STATUSES.contains(&status) => Disposition::Busy,
@@ -92,8 +96,7 @@ pub(crate) fn call_end(record: &CallRecord, agent: Option<UserId>) -> CallEnd {
         }),
         queue: record.queue.clone(),
         agent,
-        // Recordings are files named by the controller, not rows of the recordings table yet.
-        recording: None,
+        recording: record.recording.clone().map(RecordingId),
         tags: record
             .tags
             .iter()
@@ -103,9 +106,35 @@ pub(crate) fn call_end(record: &CallRecord, agent: Option<UserId>) -> CallEnd {
     }
 }
 
+/// The call's recordings as the store registers them with its end. A recording still
+/// running when the call ended lasted until the end.
+pub(crate) fn recordings(record: &CallRecord, tenant: TenantId) -> Vec<Recording> {
+    record
+        .recordings
+        .iter()
+        .map(|take| {
+            let length = take.length.unwrap_or_else(|| {
+                record
+                    .ended_at
+                    .duration_since(take.started_at)
+                    .unwrap_or_default()
+            });
+            Recording {
+                id: RecordingId(take.id.clone()),
+                tenant_id: tenant,
+                call_id: CallId(record.call_id.clone()),
+                path: take.path.clone(),
+                content_type: RECORDING_CONTENT_TYPE.to_string(),
+                duration_ms: i64::try_from(length.as_millis()).unwrap_or(i64::MAX),
+                created: unix_ms(take.started_at + length),
+            }
+        })
+        .collect()
+}
+
 /// The call's timeline: start, answer, variables, log lines, recordings, failure,
-/// fallback, end, in that order (the book keeps no times for the middle ones, so they
-/// carry the end time).
+/// fallback, end, in that order (a recording carries its start; the book keeps no times
+/// for the other middle ones, so they carry the end time).
 pub(crate) fn events(record: &CallRecord) -> Vec<CallEvent> {
     let end = unix_ms(record.ended_at);
     let mut timeline: Vec<(UnixMs, &str, serde_json::Value)> = vec![(
@@ -127,7 +156,11 @@ pub(crate) fn events(record: &CallRecord) -> Vec<CallEvent> {
         timeline.push((end, "log", serde_json::json!({ "line": line })));
     }
     for recording in &record.recordings {
-        timeline.push((end, "recording", serde_json::json!({ "id": recording })));
+        timeline.push((
+            unix_ms(recording.started_at),
+            "recording",
+            serde_json::json!({ "id": recording.id }),
+        ));
     }
     if let Some(failure) = &record.failure {
         timeline.push((
@@ -183,6 +216,7 @@ mod tests {
             vars: vec![("choice".into(), "1".into())],
             log: vec!["hello".into()],
             recordings: vec![],
+            recording: None,
             failure: Some("trap: unreachable".into()),
             fallback: Some("Queue: served".into()),
             queue: None,
@@ -210,6 +244,12 @@ mod tests {
             Disposition::Abandoned,
             "gave up waiting in a queue, though the host had answered"
         );
+        assert_eq!(
+            disposition(&record(CallOutcome::Voicemail)),
+            Disposition::Voicemail,
+            "left a message: on the missed-call list"
+        );
+        assert!(disposition(&record(CallOutcome::Voicemail)).is_missed());
         assert_eq!(
             disposition(&record(CallOutcome::Rejected(486))),
             Disposition::Busy
@@ -259,5 +299,48 @@ mod tests {
                 "ended"
             ]
         );
+    }
+
+    #[test]
+    fn recordings_are_registered_with_their_length() {
+        let mut record = record(CallOutcome::Voicemail);
+        let start = record.started_at;
+        record.recordings = vec![
+            wasmphony_controller::CallRecording {
+                id: "c1-1".into(),
+                path: "demo/c1-1.wav".into(),
+                started_at: start + Duration::from_secs(1),
+                length: Some(Duration::from_millis(2_500)),
+            },
+            // Still running when the call ended: it lasted until the end.
+            wasmphony_controller::CallRecording {
+                id: "c1-2".into(),
+                path: "demo/c1-2.wav".into(),
+                started_at: start + Duration::from_secs(4),
+                length: None,
+            },
+        ];
+        record.recording = Some("c1-1".into());
+        let rows = recordings(&record, TenantId(3));
+        let summary: Vec<_> = rows
+            .iter()
+            .map(|r| (r.id.0.as_str(), r.path.as_str(), r.duration_ms, r.created.0))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("c1-1", "demo/c1-1.wav", 2_500, 1_700_000_003_500),
+                ("c1-2", "demo/c1-2.wav", 1_000, 1_700_000_005_000),
+            ]
+        );
+        assert!(rows.iter().all(|r| r.tenant_id == TenantId(3)
+            && r.call_id.0 == "c1"
+            && r.content_type == "audio/wav"));
+        let end = call_end(&record, None);
+        assert_eq!(end.disposition, Disposition::Voicemail);
+        assert_eq!(end.recording, Some(RecordingId("c1-1".into())));
+        let timeline = events(&record);
+        let first = timeline.iter().find(|e| e.kind == "recording");
+        assert_eq!(first.map(|e| e.at), Some(UnixMs(1_700_000_001_000)));
     }
 }

@@ -302,6 +302,7 @@ impl Writer {
                         id,
                         cdr::call_end(record, agent),
                         cdr::events(record),
+                        cdr::recordings(record, tenant),
                     ));
                 }
                 Job::Announce { .. } | Job::Flush(_) => {}
@@ -323,12 +324,13 @@ impl Writer {
                     }
                 }
                 Job::Finish(..) => {
-                    if let Some((tenant, id, end, events)) = finished.next() {
+                    if let Some((tenant, id, end, events, recordings)) = finished.next() {
                         writes.push(JournalWrite::Finish {
                             tenant: *tenant,
                             id,
                             end,
                             events,
+                            recordings,
                         });
                     }
                 }
@@ -378,13 +380,18 @@ impl Writer {
         let agent = self.agent_of(tenant, record).await;
         let end = cdr::call_end(record, agent);
         let events = cdr::events(record);
-        match self.store.finish_call(tenant, &id, &end, &events).await {
+        let recordings = cdr::recordings(record, tenant);
+        let finish = || {
+            self.store
+                .finish_call_with_recordings(tenant, &id, &end, &events, &recordings)
+        };
+        match finish().await {
             // Its opening was not written (a failed write): write both now.
             Err(StoreError::NotFound(_)) => {
                 self.store
                     .open_call(tenant, &cdr::new_call_from_record(record))
                     .await?;
-                self.store.finish_call(tenant, &id, &end, &events).await?;
+                finish().await?;
             }
             other => {
                 other?;

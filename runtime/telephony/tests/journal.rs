@@ -67,6 +67,7 @@ fn record(call: &CallStart) -> CallRecord {
         vars: Vec::new(),
         log: Vec::new(),
         recordings: Vec::new(),
+        recording: None,
         failure: None,
         fallback: None,
         queue: None,
@@ -248,5 +249,47 @@ backend_test!(
         assert_eq!(tasks[0].number, "+35920000001");
         assert_eq!(tasks[0].dialed, "+35924001000");
         assert_eq!(tasks[0].reason, "abandoned");
+    }
+);
+
+backend_test!(
+    a_voicemail_is_registered_with_its_call_and_lands_on_the_missed_list,
+    |store: Store| async move {
+        let t = tenant(&store, "acme").await;
+        let journal = StoreJournal::start(store.clone(), EventBus::with_capacity(16));
+        let call = start("acme", 1);
+        let mut left = record(&call);
+        left.disposition = Disposition::Voicemail;
+        left.tags = vec!["voicemail".into()];
+        left.recordings = vec![wasmphony_controller::CallRecording {
+            id: "call-1-1".into(),
+            path: "acme/call-1-1.wav".into(),
+            started_at: call.started_at + Duration::from_secs(5),
+            length: Some(Duration::from_secs(8)),
+        }];
+        left.recording = Some("call-1-1".into());
+        journal.started(call).await;
+        journal.finished(left).await;
+
+        let id = wasmphony_store::RecordingId("call-1-1".into());
+        let stored = store.call(t, &CallId("call-1".into())).await.unwrap();
+        assert_eq!(
+            stored.disposition,
+            Some(wasmphony_store::Disposition::Voicemail)
+        );
+        assert_eq!(stored.recording, Some(id.clone()));
+        let message = store.recording(t, &id).await.unwrap();
+        assert_eq!(message.path, "acme/call-1-1.wav");
+        assert_eq!(message.duration_ms, 8_000);
+        // On the caller's card, and on the missed-call list as a voicemail.
+        let on_card = store.recordings_for_number(t, "+35920000001", 10).await;
+        assert_eq!(on_card.unwrap(), vec![message]);
+        let tasks = store
+            .list_callbacks(t, None, wasmphony_store::Page::first(10))
+            .await
+            .unwrap();
+        assert_eq!(tasks.len(), 1, "{tasks:?}");
+        assert_eq!(tasks[0].reason, "voicemail");
+        assert_eq!(tasks[0].number, "+35920000001");
     }
 );

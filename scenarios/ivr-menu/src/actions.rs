@@ -21,11 +21,12 @@ pub(crate) fn carry_out(call: &Call, settings: &Settings, selection: Selection) 
             let dial = call.dial().extension(extension).ring_timeout_seconds(settings.ring_timeout_seconds);
             dial_or_voicemail(call, settings, dial)
         }
-        MenuAction::Dial { targets, strategy, ring_timeout_seconds } => {
+        MenuAction::Dial { targets, strategy, ring_timeout_seconds, record } => {
             let dial = call
                 .dial()
                 .targets(&targets)
-                .ring_timeout_seconds(ring_timeout_seconds.unwrap_or(settings.ring_timeout_seconds));
+                .ring_timeout_seconds(ring_timeout_seconds.unwrap_or(settings.ring_timeout_seconds))
+                .record(record);
             let dial = match strategy {
                 Strategy::Parallel => dial.parallel(),
                 Strategy::Sequential => dial.sequential(),

@@ -9,6 +9,7 @@ use wasmphony_media::leg::{LegEvent, MediaLeg};
 use wasmphony_sip::message::StatusCode;
 
 use super::SipCall;
+use crate::call_record::CallRecording;
 use crate::journal::CallBridge;
 use crate::limits::{MAX_DIAL_TARGETS, MAX_RING_SECONDS};
 use crate::live_calls::Registered;
@@ -30,8 +31,9 @@ enum AnswerCaller {
 /// What connected the caller to an answered leg (for the live `call_bridged` event).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum BridgeVia<'a> {
-    /// The scenario's dial, or a phone's direct call.
-    Dial,
+    /// The scenario's dial (recording the conversation when it asked to), or a phone's
+    /// direct call.
+    Dial { record: bool },
     /// This queue gave the caller to the agent who answered (the leg's label is the
     /// agent's extension).
     QueueAgent(&'a str),
@@ -147,6 +149,9 @@ impl SipCall {
                 }
             }
         };
+        let via = BridgeVia::Dial {
+            record: options.record,
+        };
         match outcome {
             Ok(mut answered) if answer == AnswerCaller::OnConnect => {
                 if let Err(error) = self.answer_call().await {
@@ -158,9 +163,9 @@ impl SipCall {
                     .await;
                     return Err(error);
                 }
-                self.bridge(answered, BridgeVia::Dial).await
+                self.bridge(answered, via).await
             }
-            Ok(answered) => self.bridge(answered, BridgeVia::Dial).await,
+            Ok(answered) => self.bridge(answered, via).await,
             Err(RingFailure::CallerGone) => Err(self.caller_left()),
             Err(RingFailure::Busy) => Err(CallError::Busy),
             Err(RingFailure::NoAnswer) => Err(CallError::NoAnswer),
@@ -203,6 +208,15 @@ impl SipCall {
             self.context
                 .media_dialogs
                 .register_leg(&dialog, &callee, session_media);
+        // The file is opened before the caller's leg is borrowed for the bridge; a
+        // recording that cannot start leaves the conversation unrecorded, not the call.
+        let recording = match via {
+            BridgeVia::Dial { record: true } => self
+                .open_recording()
+                .inspect_err(|error| tracing::warn!(call = %self.info.id, "conversation not recorded: {error:?}"))
+                .ok(),
+            _ => None,
+        };
         let Some(caller) = self.leg.as_mut() else {
             send_bye(&endpoint, &mut dialog, target).await;
             return Err(CallError::Hangup);
@@ -210,9 +224,26 @@ impl SipCall {
         let linked = caller.bridge_to(Some(&callee)).await.is_ok()
             && callee.bridge_to(Some(caller)).await.is_ok();
         let started = Instant::now();
+        // Recording from the caller's leg taps the bridge: caller left, callee right.
+        let mut recorded = None;
+        if let Some((id, relative, file)) = recording {
+            if linked && caller.start_recording(file).await.is_ok() {
+                self.book.lock().recording_started(CallRecording {
+                    id: id.clone(),
+                    path: relative,
+                    started_at: SystemTime::now(),
+                    length: None,
+                });
+                recorded = Some(id);
+            } else {
+                // Not started: leave no empty file behind.
+                let path = self.context.data_dir.join("recordings").join(&relative);
+                let _ = std::fs::remove_file(path);
+            }
+        }
         if linked {
             let (queue, agent) = match via {
-                BridgeVia::Dial => (None, None),
+                BridgeVia::Dial { .. } => (None, None),
                 BridgeVia::QueueAgent(queue) => (Some(queue.to_string()), Some(label.clone())),
                 BridgeVia::QueueOverflow(queue) => (Some(queue.to_string()), None),
             };
@@ -241,6 +272,10 @@ impl SipCall {
                 }
             };
         let talk_seconds = u32::try_from(started.elapsed().as_secs()).unwrap_or(u32::MAX);
+        if let Some(id) = recorded {
+            let _ = caller.stop_recording().await;
+            self.book.lock().recording_ended(&id, started.elapsed());
+        }
         if callee_gone.borrow().is_none() {
             send_bye(&endpoint, &mut dialog, target).await;
         }

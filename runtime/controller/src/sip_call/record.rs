@@ -1,6 +1,5 @@
 //! `record`: the caller's audio into a crash-safe WAV under the data directory.
 
-use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
 use tokio::time::Instant;
@@ -9,7 +8,7 @@ use wasmphony_media::dtmf::Digit;
 
 use super::SipCall;
 use super::wake::Wake;
-use crate::call_book::Recorded;
+use crate::call_record::CallRecording;
 use crate::limits::{MAX_RECORD_SECONDS, MAX_RECORDINGS_PER_CALL};
 
 impl SipCall {
@@ -21,23 +20,21 @@ impl SipCall {
         options: &RecordOptions,
     ) -> Result<String, CallError> {
         self.answer_call().await?;
-        if self.recordings >= MAX_RECORDINGS_PER_CALL {
-            return Err(CallError::Limit(format!(
-                "{MAX_RECORDINGS_PER_CALL} recordings per call"
-            )));
-        }
+        self.check_recording_limit()?;
         if options.beep {
             self.play_prompts(&[Prompt::Beep], false).await?;
         }
-        self.recordings += 1;
-        let id = format!("{}-{}", file_safe(&self.info.id), self.recordings);
-        let path = self.recording_path(&id);
-        let file = open(&path).map_err(|e| CallError::Rejected(format!("recording file: {e}")))?;
+        let (id, relative, file) = self.open_recording()?;
         let leg = self.leg.as_ref().ok_or(CallError::Hangup)?;
         leg.start_recording(file)
             .await
             .map_err(|e| CallError::Rejected(e.to_string()))?;
-        self.book.lock().recordings.push(id.clone());
+        self.book.lock().recording_started(CallRecording {
+            id: id.clone(),
+            path: relative,
+            started_at: SystemTime::now(),
+            length: None,
+        });
         let seconds = match options.max_seconds {
             0 => MAX_RECORD_SECONDS,
             n => n.min(MAX_RECORD_SECONDS),
@@ -71,21 +68,38 @@ impl SipCall {
         Ok(id)
     }
 
-    /// Books the end of recording `id`, started at `started`.
-    fn recorded(&self, id: &str, started: Instant) {
-        self.book.lock().recorded.push(Recorded {
-            id: id.to_string(),
-            length: started.elapsed(),
-            ended_at: SystemTime::now(),
-        });
+    fn check_recording_limit(&self) -> Result<(), CallError> {
+        if self.recordings >= MAX_RECORDINGS_PER_CALL {
+            return Err(CallError::Limit(format!(
+                "{MAX_RECORDINGS_PER_CALL} recordings per call"
+            )));
+        }
+        Ok(())
     }
 
-    fn recording_path(&self, id: &str) -> PathBuf {
-        self.context
-            .data_dir
-            .join("recordings")
-            .join(file_safe(&self.info.tenant))
-            .join(format!("{id}.wav"))
+    /// Opens the file of the call's next recording (within the per-call limit): its id,
+    /// its path relative to the recordings directory, and the file for the leg.
+    pub(super) fn open_recording(
+        &mut self,
+    ) -> Result<(String, String, std::fs::File), CallError> {
+        self.check_recording_limit()?;
+        self.recordings += 1;
+        let id = format!("{}-{}", file_safe(&self.info.id), self.recordings);
+        let relative = self.recording_relative_path(&id);
+        let path = self.context.data_dir.join("recordings").join(&relative);
+        let file = open(&path).map_err(|e| CallError::Rejected(format!("recording file: {e}")))?;
+        Ok((id, relative, file))
+    }
+
+    /// Books the end of recording `id`, started at `started`.
+    fn recorded(&self, id: &str, started: Instant) {
+        self.book.lock().recording_ended(id, started.elapsed());
+    }
+
+    /// Where recording `id` goes, relative to the data directory's `recordings/`: one
+    /// directory per tenant, so the API serves a tenant only its own files.
+    fn recording_relative_path(&self, id: &str) -> String {
+        format!("{}/{id}.wav", file_safe(&self.info.tenant))
     }
 }
 
