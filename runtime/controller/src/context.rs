@@ -12,8 +12,8 @@ use wasmphony_sip::endpoint::Endpoint;
 use crate::in_dialog::MediaDialogs;
 use crate::journal::CallJournal;
 use crate::live_calls::LiveCalls;
-use crate::phones::Phones;
 use crate::media_addresses::MediaAddresses;
+use crate::phones::Phones;
 use crate::queues::QueueHub;
 use crate::trunks::{TrunkRegistrations, Trunks};
 

@@ -110,7 +110,9 @@ mod tests {
             None
         );
         // A recording still running when the call ended is no message.
-        book.recordings.iter_mut().for_each(|take| take.length = None);
+        book.recordings
+            .iter_mut()
+            .for_each(|take| take.length = None);
         assert_eq!(
             voicemail_left(&identity(), &book, &Fallback::Voicemail, served),
             None

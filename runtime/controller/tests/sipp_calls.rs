@@ -233,13 +233,17 @@ async fn a_recorded_dial_keeps_both_sides_of_the_conversation() {
     );
     let (echoed, record) = caller_presses_1_and_talks(&option_1, "bridge-recorded").await;
     callee.await.unwrap().assert_clean();
-    assert!(echoed >= 50, "{echoed} packets came back through the callee");
+    assert!(
+        echoed >= 50,
+        "{echoed} packets came back through the callee"
+    );
     assert_eq!(record.disposition, Disposition::Answered);
     assert_eq!(record.recordings.len(), 1, "{record:?}");
     let take = &record.recordings[0];
     assert_eq!(record.recording.as_ref(), Some(&take.id));
     assert!(
-        take.length.is_some_and(|length| length >= Duration::from_secs(3)),
+        take.length
+            .is_some_and(|length| length >= Duration::from_secs(3)),
         "the bridge lasted about 5 s: {take:?}"
     );
     let path: std::path::PathBuf = [
@@ -350,7 +354,10 @@ async fn the_voicemail_fallback_records_the_callers_audio() {
     let message = &record.recordings[0];
     assert_eq!(record.recording.as_ref(), Some(&message.id));
     assert_eq!(message.path, format!("{TENANT}/{}.wav", message.id));
-    assert!(message.length.is_some_and(|length| length.as_millis() > 0), "{message:?}");
+    assert!(
+        message.length.is_some_and(|length| length.as_millis() > 0),
+        "{message:?}"
+    );
     let path = harness.data_dir.join("recordings").join(&message.path);
     let mut wav = hound::WavReader::open(&path).unwrap();
     assert_eq!(wav.spec().channels, 2);

@@ -222,7 +222,10 @@ fn with_no_agent_reachable_the_wait_ends_in_voicemail() {
     assert_eq!(status, 200, "{body}");
     let meta: serde_json::Value = serde_json::from_str(&body).expect("recording json");
     assert_eq!(meta["call_id"], seen_call_id(&seen), "{meta}");
-    assert!(meta["duration_ms"].as_i64().is_some_and(|ms| ms > 0), "{meta}");
+    assert!(
+        meta["duration_ms"].as_i64().is_some_and(|ms| ms > 0),
+        "{meta}"
+    );
     let (status, audio) = server.http(
         "GET",
         &format!("/api/v1/recordings/{message}/audio"),

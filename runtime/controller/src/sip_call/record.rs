@@ -79,9 +79,7 @@ impl SipCall {
 
     /// Opens the file of the call's next recording (within the per-call limit): its id,
     /// its path relative to the recordings directory, and the file for the leg.
-    pub(super) fn open_recording(
-        &mut self,
-    ) -> Result<(String, String, std::fs::File), CallError> {
+    pub(super) fn open_recording(&mut self) -> Result<(String, String, std::fs::File), CallError> {
         self.check_recording_limit()?;
         self.recordings += 1;
         let id = format!("{}-{}", file_safe(&self.info.id), self.recordings);
