@@ -34,6 +34,7 @@ async fn place_calls(store: &Store, tenant: TenantId) {
         let answered = i % 3 == 0;
         let end = CallEnd {
             answer: answered.then(|| start.plus_ms(2_000)),
+            connected: None,
             end: start.plus_ms(40_000),
             disposition: if answered {
                 Disposition::Answered
@@ -253,6 +254,7 @@ api_test!(contacts_records_and_callbacks, |app: TestApp| async move {
     app.store.open_call(tenant, &call).await.unwrap();
     let end = CallEnd {
         answer: None,
+        connected: None,
         end: start.plus_ms(9_000),
         disposition: Disposition::NoAnswer,
         hangup_cause: None,

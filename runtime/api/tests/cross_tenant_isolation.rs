@@ -130,6 +130,7 @@ async fn seed_tenant_a(app: &TestApp, key: &str, tenant: TenantId) -> Fixture {
     app.store.open_call(tenant, &call).await.unwrap();
     let end = CallEnd {
         answer: None,
+        connected: None,
         end: start.plus_ms(5_000),
         disposition: Disposition::NoAnswer,
         hangup_cause: Some(MARKER.into()),

@@ -387,6 +387,7 @@ async fn answered_call(app: &TestApp, tenant: TenantId, id: &str, agent: Option<
     let answered = agent.is_some();
     let end = CallEnd {
         answer: answered.then_some(start.plus_ms(1_000)),
+        connected: None,
         end: start.plus_ms(5_000),
         disposition: if answered {
             Disposition::Answered

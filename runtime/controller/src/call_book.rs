@@ -16,6 +16,8 @@ use crate::limits::{MAX_LOG_LINES, MAX_TAGS, MAX_VARS};
 #[derive(Debug, Clone, Default)]
 pub(crate) struct CallBook {
     pub(crate) answered_at: Option<SystemTime>,
+    /// When the caller was first bridged to a person.
+    pub(crate) connected_at: Option<SystemTime>,
     pub(crate) ended_at: Option<SystemTime>,
     pub(crate) ended_by: Option<HangupSide>,
     /// Final status we sent instead of answering.
@@ -94,6 +96,11 @@ impl CallBook {
     /// The caller hung up while waiting in a queue.
     pub(crate) fn abandoned_queue(&mut self) {
         self.queue_abandoned = true;
+    }
+
+    /// The caller was bridged to a person; the first bridge is when they reached one.
+    pub(crate) fn connected(&mut self, at: SystemTime) {
+        self.connected_at.get_or_insert(at);
     }
 
     /// A recording started.
@@ -185,6 +192,7 @@ impl CallIdentity {
             source: None,
             started_at: self.started_at,
             answered_at: book.answered_at,
+            connected_at: book.connected_at,
             ended_at: book.ended_at.unwrap_or_else(SystemTime::now),
             disposition: book.disposition(),
             hangup_side: book.ended_by.unwrap_or(HangupSide::Host),

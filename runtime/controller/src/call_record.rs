@@ -82,8 +82,11 @@ pub struct CallRecord {
     pub source: Option<String>,
     /// When the INVITE arrived.
     pub started_at: SystemTime,
-    /// When the call was answered.
+    /// When the call was answered (by the scenario or by a person).
     pub answered_at: Option<SystemTime>,
+    /// When the caller was first connected to a person (bridged to a queue agent, a
+    /// dialled party, a backup number): what a caller waits for.
+    pub connected_at: Option<SystemTime>,
     /// When the call ended.
     pub ended_at: SystemTime,
     /// How it ended.
@@ -107,6 +110,7 @@ pub struct CallRecord {
     pub fallback: Option<String>,
     /// The last queue the caller waited in, when the call went through one.
     pub queue: Option<String>,
-    /// The extension of the queue agent the caller was bridged to, when one answered.
+    /// The extension of the agent who handled the call: the queue agent the caller was
+    /// bridged to, or the extension that placed a click-to-call.
     pub agent: Option<String>,
 }

@@ -164,12 +164,14 @@ async fn run_originate(controller: Arc<Controller>, call: Originate, slot: Owned
         ORIGINATE_RING_TIME,
     )
     .await;
-    let (answered_at, disposition, side) = match agent {
+    // The extension that placed the call is the agent of a call that connected.
+    let agent = agent.map(|leg| (leg, call.from.clone()));
+    let (answered_at, disposition, side, agent) = match agent {
         Err(failure) => {
             tracing::info!(call = %call.call_id, ?failure, "click-to-call: the extension did not answer");
-            (None, unanswered(&failure), HangupSide::Host)
+            (None, unanswered(&failure), HangupSide::Host, None)
         }
-        Ok(agent_leg) => {
+        Ok((agent_leg, extension)) => {
             let live = LiveCall {
                 call_id: call.call_id.clone(),
                 queue: None,
@@ -195,11 +197,16 @@ async fn run_originate(controller: Arc<Controller>, call: Originate, slot: Owned
                         EndedBy::Customer => HangupSide::Callee,
                         EndedBy::Host => HangupSide::Host,
                     };
-                    (Some(answered_at), Disposition::Answered, side)
+                    (
+                        Some(answered_at),
+                        Disposition::Answered,
+                        side,
+                        Some(extension),
+                    )
                 }
                 Connection::NotReached(failure) => {
                     tracing::info!(call = %call.call_id, ?failure, "click-to-call: {} not reached", call.to);
-                    (None, unanswered(&failure), HangupSide::Host)
+                    (None, unanswered(&failure), HangupSide::Host, None)
                 }
             }
         }
@@ -216,6 +223,8 @@ async fn run_originate(controller: Arc<Controller>, call: Originate, slot: Owned
         source: Some(CLICK_TO_CALL.into()),
         started_at,
         answered_at,
+        // The customer's answer connects them to the agent already on the line.
+        connected_at: answered_at,
         ended_at: SystemTime::now(),
         disposition,
         hangup_side: side,
@@ -227,7 +236,7 @@ async fn run_originate(controller: Arc<Controller>, call: Originate, slot: Owned
         failure: None,
         fallback: None,
         queue: None,
-        agent: None,
+        agent,
     };
     journal.finished(record).await;
     drop(slot);

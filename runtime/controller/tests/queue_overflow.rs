@@ -80,8 +80,9 @@ async fn a_busy_backup_number_hands_the_caller_to_voicemail_with_a_callback_task
     assert_eq!(filed[0].number, CUSTOMER);
     assert_eq!(filed[0].reason, QUEUE_OVERFLOW_REASON);
     assert_eq!(filed[0].queue.as_deref(), Some(QUEUE));
-    // Handed back to the scenario (voicemail): answered, through the queue, no agent.
-    assert_eq!(record.disposition, Disposition::Answered);
+    // Handed back to the scenario, which took a message: a voicemail (nobody took the
+    // call), through the queue, no agent.
+    assert_eq!(record.disposition, Disposition::Voicemail);
     assert_eq!(record.queue.as_deref(), Some(QUEUE));
     assert_eq!(record.agent, None);
 }

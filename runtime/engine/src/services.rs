@@ -25,14 +25,22 @@ pub struct CallbackFiling {
     /// The tenant number the filing call dialled (inbound) or presented (outbound);
     /// `None` when no call filed it (a timer scenario).
     pub dialed: Option<String>,
+    /// The id of the call that filed it: that call's own missed-call entry, written when
+    /// it ends, is the same miss and is not counted twice.
+    pub call_id: Option<String>,
 }
 
 impl CallbackFiling {
-    /// A request filed on a call that dialled `dialed`.
-    pub fn on_call(request: CallbackRequest, dialed: impl Into<String>) -> Self {
+    /// A request filed on call `call_id`, which dialled `dialed`.
+    pub fn on_call(
+        request: CallbackRequest,
+        dialed: impl Into<String>,
+        call_id: impl Into<String>,
+    ) -> Self {
         CallbackFiling {
             request,
             dialed: Some(dialed.into()),
+            call_id: Some(call_id.into()),
         }
     }
 
@@ -41,6 +49,7 @@ impl CallbackFiling {
         CallbackFiling {
             request,
             dialed: None,
+            call_id: None,
         }
     }
 }

@@ -245,6 +245,9 @@ fn click_to_call_rings_the_extension_then_the_customer_through_the_trunk_and_bri
     assert_eq!(call["to"], CUSTOMER, "{call}");
     assert_eq!(call["disposition"], "answered", "{call}");
     assert_eq!(call["hangup_side"], "callee", "{call}");
+    // The extension that placed the call is its agent; the customer's answer connected them.
+    assert!(call["agent"].as_i64().is_some(), "an agent: {call}");
+    assert_eq!(call["connected"], call["answer"], "{call}");
     let talk = call["talk_ms"].as_i64().expect("talk time");
     assert!((3_000..10_000).contains(&talk), "talked about 4 s: {call}");
 

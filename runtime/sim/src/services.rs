@@ -474,7 +474,7 @@ mod tests {
             reason: "missed".into(),
         };
         services
-            .schedule_callback(CallbackFiling::on_call(request, "+100"))
+            .schedule_callback(CallbackFiling::on_call(request, "+100", "sim-call"))
             .await
             .unwrap();
         assert_eq!(services.callbacks().len(), 1);

@@ -53,6 +53,7 @@ async fn main() {
                     store.open_call(tenant, &call).await.unwrap();
                     let end = CallEnd {
                         answer: Some(start),
+                        connected: None,
                         end: start.plus_ms(1),
                         disposition: Disposition::Answered,
                         hangup_cause: None,

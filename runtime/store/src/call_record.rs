@@ -111,6 +111,9 @@ pub struct NewCall {
 pub struct CallEnd {
     /// When the call was answered, if it was.
     pub answer: Option<UnixMs>,
+    /// When the caller was first connected to a person (a queue agent, a dialled party, a
+    /// backup number), if they were; waits and talk time are measured to this.
+    pub connected: Option<UnixMs>,
     /// When the call ended.
     pub end: UnixMs,
     /// How it ended.
@@ -167,13 +170,16 @@ pub struct Call {
     pub source: Option<String>,
     /// When the call started.
     pub start: UnixMs,
-    /// When it was answered.
+    /// When it was answered (by the host's scenario or by a person).
     pub answer: Option<UnixMs>,
+    /// When the caller was first connected to a person, if they were.
+    pub connected: Option<UnixMs>,
     /// When it ended (`None` while live and for interrupted calls, whose end is unknown).
     pub end: Option<UnixMs>,
     /// End minus start, in milliseconds (0 until finished).
     pub duration_ms: i64,
-    /// End minus answer, in milliseconds (0 if never answered).
+    /// End minus the connection to a person, else minus the answer, in milliseconds (0 if
+    /// never answered).
     pub talk_ms: i64,
     /// How it ended (`None` while live).
     pub disposition: Option<Disposition>,
@@ -196,7 +202,7 @@ pub struct Call {
 }
 
 pub(crate) const CALL_COLUMNS: &str = "id, tenant_id, status, node, direction, from_number, to_number, dialed, \
-     customer_number, source, start_ms, answer_ms, end_ms, duration_ms, talk_ms, disposition, \
+     customer_number, source, start_ms, answer_ms, connected_ms, end_ms, duration_ms, talk_ms, disposition, \
      hangup_cause, hangup_side, scenario, component_hash, queue, agent_id, recording_id";
 
 /// Reads a call row; tags are filled in separately.
@@ -215,6 +221,7 @@ pub(crate) fn call_from_row(row: &AnyRow) -> Result<Call> {
         source: optional_text("source")?,
         start: UnixMs(col(row, "start_ms")?),
         answer: col::<Option<i64>>(row, "answer_ms")?.map(UnixMs),
+        connected: col::<Option<i64>>(row, "connected_ms")?.map(UnixMs),
         end: col::<Option<i64>>(row, "end_ms")?.map(UnixMs),
         duration_ms: col(row, "duration_ms")?,
         talk_ms: col(row, "talk_ms")?,

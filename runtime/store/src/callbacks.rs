@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 use sqlx::any::AnyRow;
 
+use crate::call_record::Disposition;
 use crate::codec::{MAX_NAME_LEN, Page, col, require_text, text_enum};
 use crate::error::{Result, StoreError};
 use crate::ids::{CallId, CallbackTaskId, TenantId, UnixMs};
@@ -122,10 +123,16 @@ fn task_from_row(row: &AnyRow) -> Result<CallbackTask> {
     })
 }
 
+/// The conflicting open task's last miss is the miss being added: the same call filed
+/// during its life (a queue's overflow or abandonment) and is now ending.
+const SAME_CALL: &str = "callback_tasks.last_call_id = excluded.last_call_id";
+
 /// Adds a missed call to the open task of (tenant, number, dialed) or opens one. The
 /// partial unique index makes this one atomic statement on both backends, so two
 /// concurrent misses from one caller still give one task with `missed_count` 2. A merged
-/// task keeps the earlier due time.
+/// task keeps the earlier due time. One call is one miss: when the call that filed the
+/// task during its life ends unanswered, its count and its reason stay (the filing's reason
+/// says more than the end's disposition), except that a voicemail replaces the reason.
 pub(crate) async fn upsert_missed(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     tenant: TenantId,
@@ -183,12 +190,15 @@ pub(crate) async fn upsert_missed_due(
         "INSERT INTO callback_tasks (tenant_id, number, dialed, reason, state, attempts, missed_count, \
          due_ms, created_ms, updated_ms, last_call_id, queue) VALUES ($1, $2, $3, $4, 'new', 0, 1, $5, $6, $6, $7, $8) \
          ON CONFLICT (tenant_id, number, dialed) WHERE state IN ('new', 'in_progress') DO UPDATE SET \
-         missed_count = callback_tasks.missed_count + 1, reason = excluded.reason, \
+         missed_count = callback_tasks.missed_count + CASE WHEN {SAME_CALL} THEN 0 ELSE 1 END, \
+         reason = CASE WHEN {SAME_CALL} AND excluded.reason <> '{voicemail}' \
+         THEN callback_tasks.reason ELSE excluded.reason END, \
          updated_ms = excluded.updated_ms, \
          last_call_id = COALESCE(excluded.last_call_id, callback_tasks.last_call_id), \
          queue = COALESCE(excluded.queue, callback_tasks.queue), \
          due_ms = CASE WHEN excluded.due_ms < callback_tasks.due_ms THEN excluded.due_ms ELSE callback_tasks.due_ms END \
-         RETURNING {TASK_COLUMNS}"
+         RETURNING {TASK_COLUMNS}",
+        voicemail = Disposition::Voicemail.as_str(),
     ))
     .bind(tenant.0)
     .bind(missed.number)

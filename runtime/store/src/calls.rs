@@ -148,14 +148,18 @@ impl Store {
         for recording in recordings {
             recording.validate_for(tenant, id)?;
         }
+        // Talk is with the person the caller reached; a call only the scenario handled
+        // talked from its answer.
         let talk_ms = end
-            .answer
-            .map_or(0, |answer| end.end.0.saturating_sub(answer.0).max(0));
+            .connected
+            .or(end.answer)
+            .map_or(0, |from| end.end.0.saturating_sub(from.0).max(0));
         let row = sqlx::query(&format!(
             "UPDATE calls SET status = 'completed', answer_ms = $3, end_ms = $4, \
              duration_ms = CASE WHEN $4 > start_ms THEN $4 - start_ms ELSE 0 END, \
              talk_ms = $5, disposition = $6, hangup_cause = $7, hangup_side = $8, queue = $9, agent_id = $10, \
-             recording_id = $11 WHERE tenant_id = $1 AND id = $2 AND status = 'live' RETURNING {CALL_COLUMNS}"
+             recording_id = $11, connected_ms = $12 \
+             WHERE tenant_id = $1 AND id = $2 AND status = 'live' RETURNING {CALL_COLUMNS}"
         ))
         .bind(tenant.0)
         .bind(&id.0)
@@ -168,6 +172,7 @@ impl Store {
         .bind(end.queue.as_deref())
         .bind(end.agent.map(|agent| agent.0))
         .bind(end.recording.as_ref().map(|recording| recording.0.as_str()))
+        .bind(end.connected.map(|at| at.0))
         .fetch_optional(&mut **tx)
         .await?;
         let Some(row) = row else {

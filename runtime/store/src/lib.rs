@@ -33,6 +33,7 @@
 //! store.open_call(acme, &call).await?;
 //! let end = CallEnd {
 //!     answer: None,
+//!     connected: None,
 //!     end: start.plus_ms(20_000),
 //!     disposition: Disposition::NoAnswer,
 //!     hangup_cause: None,

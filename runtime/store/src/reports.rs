@@ -32,13 +32,15 @@ pub struct ServiceSummary {
     pub offered: u64,
     /// Of those, answered.
     pub answered: u64,
-    /// Answered within the service-level threshold (from start to answer).
+    /// Answered within the service-level threshold (from start to the person who took the
+    /// call, else to the answer).
     pub answered_within_threshold: u64,
     /// Hung up while waiting in a queue.
     pub abandoned: u64,
     /// Not answered for any reason (abandoned included).
     pub missed: u64,
-    /// Sum of start-to-answer waits of answered calls, in milliseconds.
+    /// Sum of the waits of answered calls (start to the person who took the call, else to
+    /// the answer), in milliseconds.
     pub total_wait_ms: i64,
     /// Sum of talk times of answered calls, in milliseconds.
     pub total_talk_ms: i64,
@@ -106,6 +108,11 @@ const GROUP_AGGREGATES: &str = "CAST(COUNT(*) AS BIGINT) AS calls, \
      CAST(COALESCE(SUM(CASE WHEN disposition = 'answered' THEN 1 ELSE 0 END), 0) AS BIGINT) AS answered, \
      CAST(COALESCE(SUM(talk_ms), 0) AS BIGINT) AS talk_ms";
 
+/// When an answered caller got what they called for: the person they were connected to
+/// (a queue agent, a dialled party), else the scenario that answered (a menu that served
+/// them alone). Hold music is not an answer to a caller waiting for an agent.
+const REACHED: &str = "COALESCE(connected_ms, answer_ms)";
+
 /// Finished calls of the tenant in the period.
 const IN_PERIOD: &str = "tenant_id = $1 AND start_ms >= $2 AND start_ms < $3 AND status <> 'live'";
 
@@ -120,8 +127,9 @@ fn group_from_row<K>(row: &AnyRow, key: K) -> Result<GroupCount<K>> {
 
 impl Store {
     /// Service level, abandonment, waits and talk time of the inbound calls in `period`;
-    /// a call counts within the threshold when answered no later than `threshold_ms` after
-    /// it started (see [`DEFAULT_SERVICE_LEVEL_MS`]).
+    /// a call counts within the threshold when the caller reached a person (or, for a call
+    /// the scenario handled alone, was answered) no later than `threshold_ms` after it
+    /// started (see [`DEFAULT_SERVICE_LEVEL_MS`]).
     pub async fn service_summary(
         &self,
         tenant: TenantId,
@@ -131,10 +139,10 @@ impl Store {
         let row = sqlx::query(&format!(
             "SELECT CAST(COUNT(*) AS BIGINT) AS offered, \
              CAST(COALESCE(SUM(CASE WHEN disposition = 'answered' THEN 1 ELSE 0 END), 0) AS BIGINT) AS answered, \
-             CAST(COALESCE(SUM(CASE WHEN disposition = 'answered' AND answer_ms - start_ms <= $4 THEN 1 ELSE 0 END), 0) \
+             CAST(COALESCE(SUM(CASE WHEN disposition = 'answered' AND {REACHED} - start_ms <= $4 THEN 1 ELSE 0 END), 0) \
                AS BIGINT) AS within, \
              CAST(COALESCE(SUM(CASE WHEN disposition = 'abandoned' THEN 1 ELSE 0 END), 0) AS BIGINT) AS abandoned, \
-             CAST(COALESCE(SUM(CASE WHEN disposition = 'answered' THEN answer_ms - start_ms ELSE 0 END), 0) AS BIGINT) \
+             CAST(COALESCE(SUM(CASE WHEN disposition = 'answered' THEN {REACHED} - start_ms ELSE 0 END), 0) AS BIGINT) \
                AS wait_ms, \
              CAST(COALESCE(SUM(CASE WHEN disposition = 'answered' THEN talk_ms ELSE 0 END), 0) AS BIGINT) AS talk_ms \
              FROM calls WHERE {IN_PERIOD} AND direction = 'inbound'"

@@ -94,6 +94,7 @@ backend_test!(
             store.open_call(acme, &call).await.unwrap();
             let end = CallEnd {
                 answer: (i % 2 == 0).then(|| at(i)),
+                connected: None,
                 end: at(i + 1),
                 disposition: if i % 2 == 0 {
                     Disposition::Answered

@@ -38,6 +38,7 @@ fn call(id: &str, direction: Direction, customer: &str, start: UnixMs) -> NewCal
 fn ended(answer: Option<UnixMs>, end: UnixMs, disposition: Disposition) -> CallEnd {
     CallEnd {
         answer,
+        connected: None,
         end,
         disposition,
         hangup_cause: None,
@@ -569,5 +570,74 @@ backend_test!(
         assert_eq!(again.queue.as_deref(), Some("support"));
         let read = store.callback_task(t, plain.id).await.unwrap();
         assert_eq!(read.queue.as_deref(), Some("support"));
+    }
+);
+
+backend_test!(
+    a_call_that_filed_its_own_task_is_one_miss,
+    |store: Store| async move {
+        let t = tenant(&store, "acme", "49").await;
+        // The queue files the caller while the call runs (overflow), then the call ends
+        // unanswered: one miss, and the filing's reason stays.
+        store
+            .open_call(t, &call("q-1", Direction::Inbound, "030 1234567", at(0)))
+            .await
+            .unwrap();
+        let filed = MissedCall {
+            reason: "queue_overflow".into(),
+            call: Some(CallId::from("q-1")),
+            ..missed("030 1234567", "+4930555000", at(20))
+        };
+        store.add_missed_call(t, &filed, at(20)).await.unwrap();
+        store
+            .finish_call(
+                t,
+                &CallId::from("q-1"),
+                &ended(Some(at(1)), at(30), Disposition::Abandoned),
+                &[],
+            )
+            .await
+            .unwrap();
+        let open = store
+            .list_callbacks(t, Some(CallbackState::New), Page::default())
+            .await
+            .unwrap();
+        assert_eq!(open.len(), 1, "{open:?}");
+        assert_eq!(
+            (open[0].missed_count, open[0].reason.as_str()),
+            (1, "queue_overflow")
+        );
+
+        // A second call that overflowed and left a message: a second miss, and the list
+        // says a message is waiting.
+        store
+            .open_call(t, &call("q-2", Direction::Inbound, "030 1234567", at(100)))
+            .await
+            .unwrap();
+        let filed = MissedCall {
+            reason: "queue_overflow".into(),
+            call: Some(CallId::from("q-2")),
+            ..missed("030 1234567", "+4930555000", at(120))
+        };
+        store.add_missed_call(t, &filed, at(120)).await.unwrap();
+        store
+            .finish_call(
+                t,
+                &CallId::from("q-2"),
+                &ended(Some(at(101)), at(150), Disposition::Voicemail),
+                &[],
+            )
+            .await
+            .unwrap();
+        let open = store
+            .list_callbacks(t, Some(CallbackState::New), Page::default())
+            .await
+            .unwrap();
+        assert_eq!(open.len(), 1, "{open:?}");
+        assert_eq!(
+            (open[0].missed_count, open[0].reason.as_str()),
+            (2, "voicemail")
+        );
+        assert_eq!(open[0].last_call, Some(CallId::from("q-2")));
     }
 );

@@ -25,6 +25,7 @@ fn inbound(id: &str, from: &str, start: UnixMs) -> NewCall {
 fn answered(start: UnixMs, answer_after_s: i64, end_after_s: i64) -> CallEnd {
     CallEnd {
         answer: Some(start.plus_ms(answer_after_s * 1000)),
+        connected: None,
         end: start.plus_ms(end_after_s * 1000),
         disposition: Disposition::Answered,
         hangup_cause: Some("BYE".into()),
@@ -368,6 +369,7 @@ backend_test!(
             .unwrap();
         let end = CallEnd {
             answer: None,
+            connected: None,
             end: at(50),
             ..answered(at(100), 0, 0)
         };
@@ -386,6 +388,7 @@ backend_test!(
             .unwrap();
         let end = CallEnd {
             answer: Some(at(130)),
+            connected: None,
             end: at(120),
             ..answered(at(100), 0, 0)
         };
@@ -419,6 +422,7 @@ async fn ten_calls(store: &Store, t: TenantId, agent: UserId) {
         if i % 3 == 0 {
             end = CallEnd {
                 answer: None,
+                connected: None,
                 disposition: Disposition::NoAnswer,
                 ..end
             };

@@ -23,6 +23,7 @@ fn inbound(id: &str, from: &str, start: UnixMs) -> NewCall {
 fn ended(start: UnixMs, disposition: Disposition) -> CallEnd {
     CallEnd {
         answer: (disposition == Disposition::Answered).then(|| start.plus_ms(2_000)),
+        connected: None,
         end: start.plus_ms(30_000),
         disposition,
         hangup_cause: Some("BYE".into()),

@@ -52,6 +52,7 @@ async fn write(store: &Store, t: TenantId, cdr: Cdr) {
     });
     let end = CallEnd {
         answer,
+        connected: None,
         end,
         disposition: cdr.disposition,
         hangup_cause: None,
@@ -297,3 +298,64 @@ backend_test!(reports_match_known_answers, |store: Store| async move {
     assert!(store.calls_by_tag(other, week).await.unwrap().is_empty());
     assert_eq!(store.target_calls(other, week, 0).await.unwrap(), 0);
 });
+
+backend_test!(
+    service_level_counts_the_wait_for_a_person,
+    |store: Store| async move {
+        let t = tenant(&store, "acme", "49").await;
+        // The host answers every call at once (a menu, then hold music); what the caller
+        // waits for is the agent: 45 s for the first, 10 s for the second; the third was
+        // served by the menu alone.
+        for (id, connected_s) in [("held", Some(45)), ("quick", Some(10)), ("menu", None)] {
+            let call = NewCall {
+                id: CallId::from(id),
+                direction: Direction::Inbound,
+                from: "030 1234567".into(),
+                to: "+4930555000".into(),
+                dialed: "+4930555000".into(),
+                source: None,
+                start: T0,
+                scenario: None,
+                component_hash: None,
+            };
+            store.open_call(t, &call).await.unwrap();
+            let connected = connected_s.map(|s| T0.plus_ms(s * 1000));
+            let end = CallEnd {
+                answer: Some(T0.plus_ms(1_000)),
+                connected,
+                end: T0.plus_ms(100_000),
+                disposition: Disposition::Answered,
+                hangup_cause: None,
+                hangup_side: None,
+                queue: None,
+                agent: None,
+                recording: None,
+                tags: vec![],
+            };
+            let stored = store.finish_call(t, &call.id, &end, &[]).await.unwrap();
+            assert_eq!(stored.connected, connected);
+            // Talk is with the person; a menu-only call talked from its answer.
+            let talk_from = connected_s.unwrap_or(1);
+            assert_eq!(stored.talk_ms, 100_000 - talk_from * 1000, "{id}");
+        }
+        let day = Period {
+            since: T0,
+            until: T0.plus_ms(DAY),
+        };
+        let summary = store
+            .service_summary(t, day, DEFAULT_SERVICE_LEVEL_MS)
+            .await
+            .unwrap();
+        assert_eq!(
+            (
+                summary.offered,
+                summary.answered,
+                summary.answered_within_threshold
+            ),
+            (3, 3, 2),
+            "the 45 s wait for an agent is outside 20 s though the host answered in 1 s"
+        );
+        assert_eq!(summary.total_wait_ms, 45_000 + 10_000 + 1_000);
+        assert_eq!(summary.total_talk_ms, 55_000 + 90_000 + 99_000);
+    }
+);

@@ -56,6 +56,7 @@ async fn write_until_killed(url: &str) {
             let start = common::at(finishing as i64);
             let end = CallEnd {
                 answer: Some(start.plus_ms(1_000)),
+                connected: None,
                 end: start.plus_ms(30_000),
                 disposition: Disposition::Answered,
                 hangup_cause: None,

@@ -229,6 +229,7 @@ backend_test!(every_family_is_tenant_scoped, |store: Store| async move {
     store.open_call(a, &call).await.unwrap();
     let end = CallEnd {
         answer: None,
+        connected: None,
         end: at(10),
         disposition: Disposition::NoAnswer,
         hangup_cause: None,

@@ -73,6 +73,7 @@ async fn main() {
                 source: None,
                 started_at: now,
                 answered_at: Some(now + Duration::from_millis(500)),
+                connected_at: None,
                 ended_at: now + Duration::from_secs(10),
                 disposition: Disposition::Answered,
                 hangup_side: HangupSide::Caller,

@@ -86,6 +86,7 @@ pub(crate) fn call_end(record: &CallRecord, agent: Option<UserId>) -> CallEnd {
     };
     CallEnd {
         answer: record.answered_at.map(unix_ms),
+        connected: record.connected_at.map(unix_ms),
         end: unix_ms(record.ended_at),
         disposition: disposition(record),
         hangup_cause,
@@ -132,7 +133,7 @@ pub(crate) fn recordings(record: &CallRecord, tenant: TenantId) -> Vec<Recording
         .collect()
 }
 
-/// The call's timeline: start, answer, variables, log lines, recordings, failure,
+/// The call's timeline: start, answer, connection to a person, variables, log lines, recordings, failure,
 /// fallback, end, in that order (a recording carries its start; the book keeps no times
 /// for the other middle ones, so they carry the end time).
 pub(crate) fn events(record: &CallRecord) -> Vec<CallEvent> {
@@ -144,6 +145,10 @@ pub(crate) fn events(record: &CallRecord) -> Vec<CallEvent> {
     )];
     if let Some(answered) = record.answered_at {
         timeline.push((unix_ms(answered), "answered", serde_json::Value::Null));
+    }
+    if let Some(connected) = record.connected_at {
+        let with = serde_json::json!({ "agent": record.agent });
+        timeline.push((unix_ms(connected), "connected", with));
     }
     for (name, value) in &record.vars {
         timeline.push((
@@ -209,6 +214,7 @@ mod tests {
             source: None,
             started_at: start,
             answered_at: Some(start + Duration::from_millis(40)),
+            connected_at: None,
             ended_at: start + Duration::from_secs(5),
             disposition: outcome,
             hangup_side: Side::Caller,

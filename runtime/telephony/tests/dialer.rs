@@ -314,7 +314,7 @@ backend_test!(
             reason: wasmphony_controller::QUEUE_CALLBACK_REASON.into(),
         };
         let id: i64 = services
-            .schedule_callback(CallbackFiling::on_call(request, OFFICE))
+            .schedule_callback(CallbackFiling::on_call(request, OFFICE, "filing-call"))
             .await
             .unwrap()
             .parse()
@@ -349,7 +349,7 @@ backend_test!(
             reason: wasmphony_controller::QUEUE_CALLBACK_REASON.into(),
         };
         let lost: i64 = services
-            .schedule_callback(CallbackFiling::on_call(request, OFFICE))
+            .schedule_callback(CallbackFiling::on_call(request, OFFICE, "filing-call"))
             .await
             .unwrap()
             .parse()
@@ -392,7 +392,7 @@ backend_test!(
         };
         assert!(
             services
-                .schedule_callback(CallbackFiling::on_call(request, OFFICE))
+                .schedule_callback(CallbackFiling::on_call(request, OFFICE, "filing-call"))
                 .await
                 .is_err()
         );

@@ -60,6 +60,7 @@ fn record(call: &CallStart) -> CallRecord {
         source: None,
         started_at: call.started_at,
         answered_at: Some(call.started_at + Duration::from_secs(1)),
+        connected_at: None,
         ended_at: call.started_at + Duration::from_secs(20),
         disposition: Disposition::Answered,
         hangup_side: HangupSide::Caller,
@@ -198,6 +199,8 @@ backend_test!(
         let mut served_record = record(&served);
         served_record.queue = Some("bookings".into());
         served_record.agent = Some("101".into());
+        // Bridged to 101 after 30 s of hold music.
+        served_record.connected_at = Some(served.started_at + Duration::from_secs(30));
         let ivr = start("acme", 3);
         let ivr_record = record(&ivr);
         for (call, record) in [
@@ -227,6 +230,10 @@ backend_test!(
         );
         assert_eq!(served.queue.as_deref(), Some("bookings"));
         assert_eq!(served.agent, Some(agent));
+        assert_eq!(
+            served.connected.map(|at| at.0 - served.start.0),
+            Some(30_000)
+        );
         let ivr = call(3).await;
         assert_eq!(
             ivr.disposition,
@@ -248,6 +255,8 @@ backend_test!(
             "{summary:?}"
         );
         assert_eq!(summary.missed, 1);
+        // The IVR answered its caller at once; 101's caller waited 30 s for an agent.
+        assert_eq!(summary.answered_within_threshold, 1, "{summary:?}");
         // The abandoned caller is on the missed-call list, under the number they dialled.
         let tasks = store
             .list_callbacks(t, None, wasmphony_store::Page::first(10))

@@ -78,7 +78,7 @@ fn request(number: &str, at: Option<i64>) -> CallbackRequest {
 
 /// A request filed on a call that dialled [`OFFICE`].
 fn callback(number: &str, at: Option<i64>) -> CallbackFiling {
-    CallbackFiling::on_call(request(number, at), OFFICE)
+    CallbackFiling::on_call(request(number, at), OFFICE, "filing-call")
 }
 
 /// An inbound call from `from`, finished `talk_ms` after answer (or unanswered).
@@ -106,6 +106,7 @@ async fn past_call(
     let answer = talk_ms.map(|_| start.plus_ms(1_000));
     let end = CallEnd {
         answer,
+        connected: None,
         end: start.plus_ms(1_000 + talk_ms.unwrap_or(0)),
         disposition: if talk_ms.is_some() {
             Disposition::Answered

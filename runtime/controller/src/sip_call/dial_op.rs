@@ -247,13 +247,15 @@ impl SipCall {
                 BridgeVia::QueueAgent(queue) => (Some(queue.to_string()), Some(label.clone())),
                 BridgeVia::QueueOverflow(queue) => (Some(queue.to_string()), None),
             };
+            let at = SystemTime::now();
+            self.book.lock().connected(at);
             let bridge = CallBridge {
                 tenant: self.info.tenant.clone(),
                 call_id: self.info.id.clone(),
                 with: label.clone(),
                 queue,
                 agent,
-                at: SystemTime::now(),
+                at,
             };
             self.context.journal.bridged(bridge).await;
         }

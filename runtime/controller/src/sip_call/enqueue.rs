@@ -237,7 +237,8 @@ impl SipCall {
             reason: QUEUE_CALLBACK_REASON.into(),
         };
         // Filed under the number this caller dialled, like the call's own CDR.
-        let filing = CallbackFiling::on_call(request, self.info.dialed.clone());
+        let filing =
+            CallbackFiling::on_call(request, self.info.dialed.clone(), self.info.id.clone());
         let id = match handle.services.schedule_callback(filing).await {
             Ok(id) => id,
             Err(error) => {

@@ -201,7 +201,8 @@ impl SipCall {
             reason: reason.to_string(),
         };
         // Filed under the number this caller dialled, like the call's own CDR.
-        let filing = CallbackFiling::on_call(request, self.info.dialed.clone());
+        let filing =
+            CallbackFiling::on_call(request, self.info.dialed.clone(), self.info.id.clone());
         match handle.services.schedule_callback(filing).await {
             Ok(task) => {
                 tracing::info!(call = %self.info.id, %task, %reason, "caller filed for a callback");

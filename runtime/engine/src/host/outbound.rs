@@ -18,7 +18,10 @@ impl Host for CallState {
         }
         // Filed under the call's own dialled number; a timer has no call.
         let filing = match &self.party {
-            Party::Call(call) => CallbackFiling::on_call(request, call.info().dialed),
+            Party::Call(call) => {
+                let info = call.info();
+                CallbackFiling::on_call(request, info.dialed, info.id)
+            }
             Party::Timer(_) => CallbackFiling::without_call(request),
         };
         Ok(self.services.schedule_callback(filing).await)

@@ -2,7 +2,7 @@
 
 use wasmphony_engine::api::{CallError, OriginateRequest};
 use wasmphony_engine::{CallbackAttempt, CallbackFiling};
-use wasmphony_store::{CallbackTaskId, MissedCall, StoreError};
+use wasmphony_store::{CallId, CallbackTaskId, MissedCall, StoreError};
 
 use wasmphony_controller::QUEUE_CALLBACK_REASON;
 
@@ -36,7 +36,11 @@ impl StoreServices {
     /// itself: the dialer must not take it too. When the customer's task is already being
     /// worked (claimed by the dialer), the request is refused and the caller waits on.
     pub(super) async fn file_callback(&self, filing: CallbackFiling) -> Result<String, CallError> {
-        let CallbackFiling { request, dialed } = filing;
+        let CallbackFiling {
+            request,
+            dialed,
+            call_id,
+        } = filing;
         let now = self.now();
         let due = match request.at_unix {
             Some(at) => to_ms(at)?,
@@ -46,7 +50,7 @@ impl StoreServices {
             number: request.number,
             dialed: dialed.unwrap_or_else(|| Self::DEFAULT_CALLBACK_DIALED.to_owned()),
             reason: request.reason.clone(),
-            call: None,
+            call: call_id.map(CallId),
             due,
             queue: request.queue,
         };
