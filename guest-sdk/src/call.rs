@@ -81,7 +81,10 @@ impl Call {
     }
 
     /// Plays prompts; a key press stops playback and is returned.
-    pub fn play_interruptible(&self, prompts: impl IntoPrompts) -> Result<Option<String>, CallError> {
+    pub fn play_interruptible(
+        &self,
+        prompts: impl IntoPrompts,
+    ) -> Result<Option<String>, CallError> {
         call::play(&prompts.into_prompts(), true)
     }
 

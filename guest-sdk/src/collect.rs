@@ -116,7 +116,11 @@ mod tests {
 
     #[test]
     fn builder_keeps_min_and_max_consistent() {
-        let collect = Collect::new().max(4).min(2).terminators("*#").timeout_ms(7_000);
+        let collect = Collect::new()
+            .max(4)
+            .min(2)
+            .terminators("*#")
+            .timeout_ms(7_000);
         let options = collect.options();
         assert_eq!((options.min_digits, options.max_digits), (2, 4));
         assert_eq!(options.terminators, "*#");
@@ -132,7 +136,10 @@ mod tests {
         let collect = Collect::new().prompt(["menu-main", "press-9"]);
         assert_eq!(
             collect.options().prompt,
-            vec![Prompt::File("menu-main".into()), Prompt::File("press-9".into())]
+            vec![
+                Prompt::File("menu-main".into()),
+                Prompt::File("press-9".into())
+            ]
         );
     }
 }

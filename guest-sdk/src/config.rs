@@ -66,7 +66,13 @@ mod tests {
     #[test]
     fn parses_into_the_scenario_type() {
         let routing: Routing = parse(r#"{"queue": "kitchen", "retries": 2}"#).unwrap();
-        assert_eq!(routing, Routing { queue: "kitchen".into(), retries: 2 });
+        assert_eq!(
+            routing,
+            Routing {
+                queue: "kitchen".into(),
+                retries: 2
+            }
+        );
     }
 
     #[test]
@@ -83,6 +89,9 @@ mod tests {
     #[test]
     fn errors_name_the_problem() {
         let error = parse::<Routing>(r#"{"retries": 1}"#).unwrap_err();
-        assert!(matches!(&error, Error::Config(message) if message.contains("queue")), "{error}");
+        assert!(
+            matches!(&error, Error::Config(message) if message.contains("queue")),
+            "{error}"
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! Customer cards of the tenant, keyed by normalised phone number.
 
-pub use crate::wit::contacts::{Contact, ContactUpdate, Field, HistoryEntry};
 use crate::wit::contacts;
+pub use crate::wit::contacts::{Contact, ContactUpdate, Field, HistoryEntry};
 use crate::wit::types::CallError;
 
 /// Finds the card of a number.
@@ -91,7 +91,10 @@ impl Update {
 
     /// Sets a free-form field.
     pub fn field(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.update.fields.push(Field { name: name.into(), value: value.into() });
+        self.update.fields.push(Field {
+            name: name.into(),
+            value: value.into(),
+        });
         self
     }
 
@@ -119,7 +122,10 @@ mod tests {
             name: None,
             company: None,
             assigned_manager: None,
-            fields: vec![Field { name: "last-branch".into(), value: "center".into() }],
+            fields: vec![Field {
+                name: "last-branch".into(),
+                value: "center".into(),
+            }],
         };
         assert_eq!(contact.field("last-branch"), Some("center"));
         assert_eq!(contact.field("vip"), None);

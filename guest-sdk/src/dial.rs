@@ -88,9 +88,11 @@ impl Dial {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        self.options
-            .targets
-            .extend(targets.into_iter().map(|target| parse_target(target.as_ref())));
+        self.options.targets.extend(
+            targets
+                .into_iter()
+                .map(|target| parse_target(target.as_ref())),
+        );
         self
     }
 
@@ -105,9 +107,11 @@ impl Dial {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        self.options
-            .targets
-            .extend(extensions.into_iter().map(|e| DialTarget::Extension(e.into())));
+        self.options.targets.extend(
+            extensions
+                .into_iter()
+                .map(|e| DialTarget::Extension(e.into())),
+        );
         self
     }
 
@@ -275,7 +279,10 @@ mod tests {
 
     #[test]
     fn enqueue_builder_sets_options() {
-        let enqueue = Enqueue::new("kitchen").priority(2).max_wait_seconds(90).callback_key("1");
+        let enqueue = Enqueue::new("kitchen")
+            .priority(2)
+            .max_wait_seconds(90)
+            .callback_key("1");
         let options = enqueue.options();
         assert_eq!(options.queue, "kitchen");
         assert_eq!(options.priority, 2);

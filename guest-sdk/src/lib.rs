@@ -71,9 +71,9 @@ pub mod time;
 pub mod wit;
 
 pub use call::Call;
-pub use entry::{InboundScenario, OutboundScenario, TimerEvent, TimerScenario};
 #[doc(hidden)]
 pub use entry::__private;
+pub use entry::{InboundScenario, OutboundScenario, TimerEvent, TimerScenario};
 pub use error::{Error, ScenarioResult};
 pub use schedule::Schedule;
 pub use wit::call::{DialOutcome, DialTarget, QueueOutcome};

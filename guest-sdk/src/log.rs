@@ -1,7 +1,7 @@
 //! Lines in the call's timeline (bounded per call by the host; the excess is dropped).
 
-pub use crate::wit::host::Level;
 use crate::wit::host;
+pub use crate::wit::host::Level;
 
 /// Logs at a level.
 pub fn log(level: Level, message: impl AsRef<str>) {

@@ -44,7 +44,10 @@ pub fn parse_count(input: &str, max: u32) -> Option<u32> {
     if input.is_empty() || !input.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    input.parse::<u32>().ok().filter(|count| (1..=max).contains(count))
+    input
+        .parse::<u32>()
+        .ok()
+        .filter(|count| (1..=max).contains(count))
 }
 
 fn two_pairs(input: &str) -> Option<(u8, u8)> {

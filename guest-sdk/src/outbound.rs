@@ -1,8 +1,8 @@
 //! Callbacks and outbound calls.
 
-pub use crate::wit::outbound::{CallbackRequest, OriginateRequest};
 use crate::wit::contacts::Field;
 use crate::wit::outbound;
+pub use crate::wit::outbound::{CallbackRequest, OriginateRequest};
 use crate::wit::types::CallError;
 
 /// Builds a callback task: `Callback::new(number).queue("sales").reason("missed").schedule()`.
@@ -88,7 +88,10 @@ impl Originate {
 
     /// A variable the outbound scenario reads with `call.var(..)`.
     pub fn var(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.request.vars.push(Field { name: name.into(), value: value.into() });
+        self.request.vars.push(Field {
+            name: name.into(),
+            value: value.into(),
+        });
         self
     }
 

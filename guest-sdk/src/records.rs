@@ -1,8 +1,8 @@
 //! Tenant-scoped documents with a status and a due time: orders, bookings, trips.
 
-pub use crate::wit::records::{NewRecord, RecordData};
 use crate::wit::contacts::Field;
 use crate::wit::records;
+pub use crate::wit::records::{NewRecord, RecordData};
 use crate::wit::types::CallError;
 
 /// Reads a record by id.
@@ -50,7 +50,10 @@ pub struct New {
 
 impl New {
     /// A record of `kind` in `status`.
-    #[allow(clippy::self_named_constructors, reason = "reads as `records::New::new(..)`")]
+    #[allow(
+        clippy::self_named_constructors,
+        reason = "reads as `records::New::new(..)`"
+    )]
     pub fn new(kind: impl Into<String>, status: impl Into<String>) -> Self {
         Self {
             record: NewRecord {
@@ -77,7 +80,10 @@ impl New {
 
     /// Adds a field.
     pub fn field(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.record.fields.push(Field { name: name.into(), value: value.into() });
+        self.record.fields.push(Field {
+            name: name.into(),
+            value: value.into(),
+        });
         self
     }
 

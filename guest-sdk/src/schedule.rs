@@ -56,20 +56,33 @@ impl Schedule {
 
     /// Never open.
     pub fn never() -> Self {
-        Self { spec: "closed".to_owned(), open: Default::default() }
+        Self {
+            spec: "closed".to_owned(),
+            open: Default::default(),
+        }
     }
 
     /// Reads a spec (see the type's documentation).
     pub fn parse(spec: &str) -> Result<Self, ScheduleError> {
-        let mut schedule = Self { spec: spec.trim().to_owned(), open: Default::default() };
-        for rule in spec.split(';').map(str::trim).filter(|rule| !rule.is_empty()) {
+        let mut schedule = Self {
+            spec: spec.trim().to_owned(),
+            open: Default::default(),
+        };
+        for rule in spec
+            .split(';')
+            .map(str::trim)
+            .filter(|rule| !rule.is_empty())
+        {
             schedule.add_rule(rule)?;
         }
         Ok(schedule)
     }
 
     fn add_rule(&mut self, rule: &str) -> Result<(), ScheduleError> {
-        let error = |reason| ScheduleError { rule: rule.to_owned(), reason };
+        let error = |reason| ScheduleError {
+            rule: rule.to_owned(),
+            reason,
+        };
         let lower = rule.to_ascii_lowercase();
         if lower == "closed" {
             return Ok(());
@@ -83,7 +96,8 @@ impl Schedule {
         let (days, ranges) = lower
             .split_once(char::is_whitespace)
             .ok_or_else(|| error("expected `DAYS HH:MM-HH:MM`"))?;
-        let days = parse_days(days).ok_or_else(|| error("unknown day (use mon..sun, mon-fri, daily)"))?;
+        let days =
+            parse_days(days).ok_or_else(|| error("unknown day (use mon..sun, mon-fri, daily)"))?;
         for range in ranges.split(',').map(str::trim) {
             let (start, end) = range
                 .split_once('-')
@@ -234,7 +248,8 @@ mod tests {
 
     #[test]
     fn lists_splits_wrapping_days_and_overnight_ranges() {
-        let hours = Schedule::parse("mon,wed 08:00-12:00,13:00-17:00; fri-sun 18:00-02:00").unwrap();
+        let hours =
+            Schedule::parse("mon,wed 08:00-12:00,13:00-17:00; fri-sun 18:00-02:00").unwrap();
         assert!(hours.is_open_at(1, at(11, 0)));
         assert!(!hours.is_open_at(1, at(12, 30)));
         assert!(hours.is_open_at(3, at(16, 59)));
@@ -254,8 +269,16 @@ mod tests {
         assert!(Schedule::always().is_open_at(7, at(23, 59)));
         assert!(!Schedule::parse("").unwrap().is_open_at(3, at(12, 0)));
         assert!(!Schedule::parse("closed").unwrap().is_open_at(3, at(12, 0)));
-        assert!(Schedule::parse("daily 00:00-24:00").unwrap().is_open_at(2, at(23, 59)));
-        assert!(Schedule::parse("Monday 10:00-11:00").unwrap().is_open_at(1, at(10, 30)));
+        assert!(
+            Schedule::parse("daily 00:00-24:00")
+                .unwrap()
+                .is_open_at(2, at(23, 59))
+        );
+        assert!(
+            Schedule::parse("Monday 10:00-11:00")
+                .unwrap()
+                .is_open_at(1, at(10, 30))
+        );
     }
 
     #[test]
@@ -273,7 +296,10 @@ mod tests {
         let hours: Schedule = serde_json::from_str("\"mon-fri 09:00-18:00\"").unwrap();
         assert!(hours.is_open(&local(1, 12, 30)));
         assert!(!hours.is_open(&local(6, 12, 30)));
-        assert_eq!(serde_json::to_string(&hours).unwrap(), "\"mon-fri 09:00-18:00\"");
+        assert_eq!(
+            serde_json::to_string(&hours).unwrap(),
+            "\"mon-fri 09:00-18:00\""
+        );
         assert!(serde_json::from_str::<Schedule>("\"someday\"").is_err());
     }
 }

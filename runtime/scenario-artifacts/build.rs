@@ -44,9 +44,12 @@ fn main() {
         .ancestors()
         .nth(2)
         .map(Path::to_path_buf)
-        .unwrap_or_else(|| fail("cannot find the repository root above runtime/scenario-artifacts"));
+        .unwrap_or_else(|| {
+            fail("cannot find the repository root above runtime/scenario-artifacts")
+        });
     let scenarios = repo.join("scenarios");
-    let out_dir = PathBuf::from(env::var_os("OUT_DIR").unwrap_or_else(|| fail("OUT_DIR is not set")));
+    let out_dir =
+        PathBuf::from(env::var_os("OUT_DIR").unwrap_or_else(|| fail("OUT_DIR is not set")));
 
     watch_sources(&repo, &scenarios);
     let target_dir = nested_target_dir(&out_dir);
@@ -73,14 +76,18 @@ fn watch_sources(repo: &Path, scenarios: &Path) {
         let crate_dir = entry.path();
         if crate_dir.join("Cargo.toml").is_file() {
             // A watched path that does not exist makes cargo rerun every time.
-            let inputs = ["Cargo.toml", "src", "config.json", "build.rs"].map(|input| crate_dir.join(input));
+            let inputs =
+                ["Cargo.toml", "src", "config.json", "build.rs"].map(|input| crate_dir.join(input));
             for input in inputs.iter().filter(|input| input.exists()) {
                 println!("cargo:rerun-if-changed={}", input.display());
             }
         }
     }
     let sdk = repo.join("guest-sdk");
-    println!("cargo:rerun-if-changed={}", sdk.join("Cargo.toml").display());
+    println!(
+        "cargo:rerun-if-changed={}",
+        sdk.join("Cargo.toml").display()
+    );
     println!("cargo:rerun-if-changed={}", sdk.join("src").display());
     println!("cargo:rerun-if-changed={}", repo.join("wit").display());
 }
@@ -148,7 +155,10 @@ fn build_components(scenarios: &Path, target_dir: &Path) {
         command.env_remove(name);
     }
     let status = command.status().unwrap_or_else(|error| {
-        fail(&format!("cannot run {}: {error}", PathBuf::from(&cargo).display()))
+        fail(&format!(
+            "cannot run {}: {error}",
+            PathBuf::from(&cargo).display()
+        ))
     });
     if !status.success() {
         fail(&format!(
@@ -168,7 +178,10 @@ fn generate(scenarios: &Path, wasm_dir: &Path) -> String {
         let wasm = component_path(wasm_dir, name);
         let config = scenarios.join(name).join("config.json");
         if !config.is_file() {
-            fail(&format!("{} is missing: every shipped scenario has a default configuration", config.display()));
+            fail(&format!(
+                "{} is missing: every shipped scenario has a default configuration",
+                config.display()
+            ));
         }
         let _ = writeln!(
             code,
@@ -179,7 +192,11 @@ fn generate(scenarios: &Path, wasm_dir: &Path) -> String {
     }
     code.push_str("];\n\n");
     let guest = component_path(wasm_dir, TEST_GUEST);
-    let _ = writeln!(code, "static TEST_GUEST: &[u8] = include_bytes!({:?});", guest.display().to_string());
+    let _ = writeln!(
+        code,
+        "static TEST_GUEST: &[u8] = include_bytes!({:?});",
+        guest.display().to_string()
+    );
     code
 }
 
@@ -187,7 +204,10 @@ fn generate(scenarios: &Path, wasm_dir: &Path) -> String {
 fn component_path(wasm_dir: &Path, crate_name: &str) -> PathBuf {
     let path = wasm_dir.join(format!("{}.wasm", crate_name.replace('-', "_")));
     if !path.is_file() {
-        fail(&format!("the nested build did not produce {}", path.display()));
+        fail(&format!(
+            "the nested build did not produce {}",
+            path.display()
+        ));
     }
     path
 }

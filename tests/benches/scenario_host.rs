@@ -16,7 +16,8 @@ use std::time::{Duration, Instant};
 use wasmphony_engine::SandboxLimits;
 use wasmphony_sim::{Pace, SimCall, SimServices};
 use wasmphony_tests::{
-    compile_test_guest, host_with, proportional_bytes, resident_bytes, run_test_guest, test_guest_script,
+    compile_test_guest, host_with, proportional_bytes, resident_bytes, run_test_guest,
+    test_guest_script,
 };
 
 const INSTANTIATIONS: usize = 20_000;
@@ -78,7 +79,9 @@ async fn parked_calls(calls: usize) {
 
     // slow-ok spends 18 virtual seconds in host calls; at 250 ms per virtual second every
     // call stays parked for about 4.5 s, long after the last one has started.
-    let pace = Pace::Sleep { real_per_virtual_second: Duration::from_millis(250) };
+    let pace = Pace::Sleep {
+        real_per_virtual_second: Duration::from_millis(250),
+    };
     let live = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(calls);
@@ -124,7 +127,11 @@ async fn parked_calls(calls: usize) {
         spawned_in.as_secs_f64()
     );
     for (resident, size, name) in &peak_maps {
-        println!("  at the peak: {:>8.1} MiB resident in a {:>10.1} MiB mapping {name}", mib(*resident), mib(*size));
+        println!(
+            "  at the peak: {:>8.1} MiB resident in a {:>10.1} MiB mapping {name}",
+            mib(*resident),
+            mib(*size)
+        );
     }
     println!(
         "resident memory: baseline {:.1} MiB, peak {:.1} MiB, after {:.1} MiB => {:.1} KiB per parked call",

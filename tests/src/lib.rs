@@ -9,8 +9,12 @@ use wasmphony_sim::{Pace, RunOptions, Script, SimReport};
 
 /// A host with `limits` and room for `pool_slots` live instances.
 pub fn host_with(limits: SandboxLimits, pool_slots: u32) -> Arc<ScenarioHost> {
-    ScenarioHost::new(HostConfig { limits, cache_dir: None, pool_slots })
-        .unwrap_or_else(|e| panic!("the scenario host must start: {e}"))
+    ScenarioHost::new(HostConfig {
+        limits,
+        cache_dir: None,
+        pool_slots,
+    })
+    .unwrap_or_else(|e| panic!("the scenario host must start: {e}"))
 }
 
 /// Compiles the misbehaving test guest (its behaviour comes from the script's config).
@@ -81,14 +85,19 @@ pub fn resident_by_mapping(top: usize) -> Vec<(u64, u64, String)> {
         let mut fields = line.split_whitespace();
         let Some(first) = fields.next() else { continue };
         if let Some((start, end)) = first.split_once('-') {
-            if let (Ok(start), Ok(end)) = (u64::from_str_radix(start, 16), u64::from_str_radix(end, 16)) {
+            if let (Ok(start), Ok(end)) =
+                (u64::from_str_radix(start, 16), u64::from_str_radix(end, 16))
+            {
                 let name = fields.nth(4).unwrap_or("[anon]").to_string();
                 maps.push((0, end - start, name));
                 continue;
             }
         }
         if first == "Rss:" {
-            if let (Some(kb), Some(last)) = (fields.next().and_then(|v| v.parse::<u64>().ok()), maps.last_mut()) {
+            if let (Some(kb), Some(last)) = (
+                fields.next().and_then(|v| v.parse::<u64>().ok()),
+                maps.last_mut(),
+            ) {
                 last.0 = kb * 1024;
             }
         }

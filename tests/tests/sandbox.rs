@@ -34,14 +34,31 @@ const STOPPED_WITHIN: Duration = Duration::from_secs(10);
 
 fn assert_fallback_took_the_caller(report: &SimReport, want_kind: &str) {
     let failure = report.failure.as_ref().unwrap_or_else(|| {
-        panic!("{}: the guest must fail, timeline: {:#?}", report.name, report.timeline)
+        panic!(
+            "{}: the guest must fail, timeline: {:#?}",
+            report.name, report.timeline
+        )
     });
-    assert_eq!(failure.kind(), want_kind, "{}: failure {failure}", report.name);
-    assert_eq!(report.fallback, Some(FallbackOutcome::Served), "{}", report.name);
-    let announced = report.timeline.iter().any(|event| {
-        matches!(&event.what, Happening::Plays { what, .. } if what.contains("sorry"))
-    });
-    assert!(announced, "{}: the fallback announcement must play: {:#?}", report.name, report.timeline);
+    assert_eq!(
+        failure.kind(),
+        want_kind,
+        "{}: failure {failure}",
+        report.name
+    );
+    assert_eq!(
+        report.fallback,
+        Some(FallbackOutcome::Served),
+        "{}",
+        report.name
+    );
+    let announced = report.timeline.iter().any(
+        |event| matches!(&event.what, Happening::Plays { what, .. } if what.contains("sorry")),
+    );
+    assert!(
+        announced,
+        "{}: the fallback announcement must play: {:#?}",
+        report.name, report.timeline
+    );
     assert_eq!(report.disposition, Disposition::Failed, "{}", report.name);
 }
 
@@ -52,7 +69,11 @@ async fn every_misbehaviour_is_stopped_and_the_fallback_takes_the_caller() {
     for (behave, kind) in MISBEHAVIOURS {
         let started = Instant::now();
         let report = run_test_guest(&host, &guest, behave, Pace::Virtual).await;
-        assert!(started.elapsed() < STOPPED_WITHIN, "{behave} took {:?}", started.elapsed());
+        assert!(
+            started.elapsed() < STOPPED_WITHIN,
+            "{behave} took {:?}",
+            started.elapsed()
+        );
         assert_fallback_took_the_caller(&report, kind);
     }
 }
@@ -68,7 +89,11 @@ async fn a_cpu_failure_names_the_configured_budget() {
 
 /// What a call reports that must not depend on its neighbours.
 fn summary(report: &SimReport) -> (Disposition, Vec<String>, bool) {
-    let events = report.timeline.iter().map(|e| format!("{:?} {}", e.at, e.what)).collect();
+    let events = report
+        .timeline
+        .iter()
+        .map(|e| format!("{:?} {}", e.at, e.what))
+        .collect();
     (report.disposition, events, report.failure.is_none())
 }
 
@@ -78,7 +103,9 @@ async fn a_hundred_well_behaved_calls_beside_misbehaving_guests_finish_unaffecte
     let guest = compile_test_guest(&host);
     // Every virtual second is 2 ms of real time, so the good calls stay parked while the
     // bad guests spin, grow and trap on the same two worker threads.
-    let pace = Pace::Sleep { real_per_virtual_second: Duration::from_millis(2) };
+    let pace = Pace::Sleep {
+        real_per_virtual_second: Duration::from_millis(2),
+    };
     let alone = summary(&run_test_guest(&host, &guest, "slow-ok", pace).await);
     assert!(alone.2, "slow-ok must pass alone");
     assert_eq!(alone.0, Disposition::Completed);
@@ -88,14 +115,20 @@ async fn a_hundred_well_behaved_calls_beside_misbehaving_guests_finish_unaffecte
         for (behave, kind) in MISBEHAVIOURS {
             let (host, guest) = (host.clone(), guest.clone());
             bad.push(tokio::spawn(async move {
-                (kind, round, run_test_guest(&host, &guest, behave, Pace::Virtual).await)
+                (
+                    kind,
+                    round,
+                    run_test_guest(&host, &guest, behave, Pace::Virtual).await,
+                )
             }));
         }
     }
     let mut good = Vec::new();
     for _ in 0..100 {
         let (host, guest) = (host.clone(), guest.clone());
-        good.push(tokio::spawn(async move { run_test_guest(&host, &guest, "slow-ok", pace).await }));
+        good.push(tokio::spawn(async move {
+            run_test_guest(&host, &guest, "slow-ok", pace).await
+        }));
     }
     for task in bad {
         let (kind, _round, report) = task.await.expect("a bad call's task must not panic");
@@ -103,20 +136,31 @@ async fn a_hundred_well_behaved_calls_beside_misbehaving_guests_finish_unaffecte
     }
     for task in good {
         let report = task.await.expect("a good call's task must not panic");
-        assert_eq!(summary(&report), alone, "a well-behaved call changed beside bad guests");
+        assert_eq!(
+            summary(&report),
+            alone,
+            "a well-behaved call changed beside bad guests"
+        );
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_per_tenant_instance_cap_hands_extra_calls_to_the_fallback() {
-    let limits = SandboxLimits { max_instances_per_tenant: 4, ..LIMITS };
+    let limits = SandboxLimits {
+        max_instances_per_tenant: 4,
+        ..LIMITS
+    };
     let host = host_with(limits, 16);
     let guest = compile_test_guest(&host);
-    let pace = Pace::Sleep { real_per_virtual_second: Duration::from_millis(20) };
+    let pace = Pace::Sleep {
+        real_per_virtual_second: Duration::from_millis(20),
+    };
     let mut calls = Vec::new();
     for _ in 0..6 {
         let (host, guest) = (host.clone(), guest.clone());
-        calls.push(tokio::spawn(async move { run_test_guest(&host, &guest, "slow-ok", pace).await }));
+        calls.push(tokio::spawn(async move {
+            run_test_guest(&host, &guest, "slow-ok", pace).await
+        }));
     }
     let mut served = 0;
     let mut capped = 0;
@@ -131,7 +175,11 @@ async fn the_per_tenant_instance_cap_hands_extra_calls_to_the_fallback() {
             }
         }
     }
-    assert_eq!((served, capped), (4, 2), "four slots for six concurrent calls");
+    assert_eq!(
+        (served, capped),
+        (4, 2),
+        "four slots for six concurrent calls"
+    );
 }
 
 /// Counts what the host reports, as the server's metrics do.
@@ -144,11 +192,15 @@ struct Recorded {
 impl wasmphony_engine::HostObserver for Recorded {
     fn instantiated(&self, elapsed: Duration) {
         assert!(elapsed < STOPPED_WITHIN, "instantiation took {elapsed:?}");
-        self.instantiated.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.instantiated
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
 
     fn guest_failed(&self, failure: &wasmphony_engine::ScenarioFailure) {
-        self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(failure.kind());
+        self.failures
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(failure.kind());
     }
 }
 
@@ -156,7 +208,11 @@ impl wasmphony_engine::HostObserver for Recorded {
 async fn the_observer_hears_every_instantiation_and_each_failure_by_its_reason() {
     let recorded = std::sync::Arc::new(Recorded::default());
     let host = wasmphony_engine::ScenarioHost::observed(
-        wasmphony_engine::HostConfig { limits: LIMITS, cache_dir: None, pool_slots: 16 },
+        wasmphony_engine::HostConfig {
+            limits: LIMITS,
+            cache_dir: None,
+            pool_slots: 16,
+        },
         recorded.clone(),
     )
     .unwrap_or_else(|e| panic!("the scenario host must start: {e}"));
@@ -164,9 +220,15 @@ async fn the_observer_hears_every_instantiation_and_each_failure_by_its_reason()
     for (behave, _) in MISBEHAVIOURS {
         run_test_guest(&host, &guest, behave, Pace::Virtual).await;
     }
-    let failures = recorded.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+    let failures = recorded
+        .failures
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone();
     let kinds: Vec<&str> = MISBEHAVIOURS.iter().map(|(_, kind)| *kind).collect();
     assert_eq!(failures, kinds);
-    let instantiated = recorded.instantiated.load(std::sync::atomic::Ordering::Relaxed);
+    let instantiated = recorded
+        .instantiated
+        .load(std::sync::atomic::Ordering::Relaxed);
     assert_eq!(instantiated, MISBEHAVIOURS.len() as u64);
 }

@@ -34,7 +34,7 @@ mod run;
 mod session;
 
 pub use model::{
-    DEFAULT_INTER_DIGIT_TIMEOUT_MS, DEFAULT_RETRIES, DEFAULT_TIMEOUT_MS, MAX_DEPTH, MenuAction, MenuNode,
-    MenuTree, Strategy,
+    DEFAULT_INTER_DIGIT_TIMEOUT_MS, DEFAULT_RETRIES, DEFAULT_TIMEOUT_MS, MAX_DEPTH, MenuAction,
+    MenuNode, MenuTree, Strategy,
 };
 pub use session::{MenuInput, MenuRequest, MenuSession, MenuStep, Selection, SelectionReason};

@@ -146,9 +146,15 @@ impl MenuTree {
         }
         if let Some(digits) = self.extension_digits {
             if digits < 2 {
-                return Err("extension_digits must be at least 2 (single keys are menu options)".into());
+                return Err(
+                    "extension_digits must be at least 2 (single keys are menu options)".into(),
+                );
             }
-            if let Some(bad) = self.extensions.iter().find(|e| e.len() != usize::from(digits)) {
+            if let Some(bad) = self
+                .extensions
+                .iter()
+                .find(|e| e.len() != usize::from(digits))
+            {
                 return Err(format!("extension {bad} does not have {digits} digits"));
             }
         }
@@ -168,8 +174,14 @@ fn validate_node(node: &MenuNode, path: &str, depth: usize) -> Result<(), String
         return Err(format!("menu {path} is deeper than {MAX_DEPTH} levels"));
     }
     for (key, action) in &node.options {
-        if key.is_empty() || !key.chars().all(|c| c.is_ascii_digit() || c == '*' || c == '#') {
-            return Err(format!("menu {path}: key `{key}` is not made of 0-9, * or #"));
+        if key.is_empty()
+            || !key
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == '*' || c == '#')
+        {
+            return Err(format!(
+                "menu {path}: key `{key}` is not made of 0-9, * or #"
+            ));
         }
         if let MenuAction::Submenu { menu } = action {
             validate_node(menu, &format!("{path}>{key}"), depth + 1)?;

@@ -80,7 +80,12 @@ pub struct MenuSession<'a> {
 impl<'a> MenuSession<'a> {
     /// Starts at the top menu.
     pub fn new(tree: &'a MenuTree) -> Self {
-        Self { tree, stack: vec![(None, &tree.root)], failures: 0, pending: Vec::new() }
+        Self {
+            tree,
+            stack: vec![(None, &tree.root)],
+            failures: 0,
+            pending: Vec::new(),
+        }
     }
 
     fn current(&self) -> &'a MenuNode {
@@ -127,7 +132,9 @@ impl<'a> MenuSession<'a> {
         }
         if self.is_extension(&digits) {
             return MenuStep::Done(Selection {
-                action: MenuAction::Extension { extension: digits.clone() },
+                action: MenuAction::Extension {
+                    extension: digits.clone(),
+                },
                 path: digits,
                 reason: SelectionReason::Extension,
             });
@@ -170,8 +177,16 @@ impl<'a> MenuSession<'a> {
             }
             leaving => {
                 let prefix = self.path();
-                let path = if prefix.is_empty() { key.to_owned() } else { format!("{prefix}>{key}") };
-                MenuStep::Done(Selection { action: leaving.clone(), path, reason: SelectionReason::Option })
+                let path = if prefix.is_empty() {
+                    key.to_owned()
+                } else {
+                    format!("{prefix}>{key}")
+                };
+                MenuStep::Done(Selection {
+                    action: leaving.clone(),
+                    path,
+                    reason: SelectionReason::Option,
+                })
             }
         }
     }
@@ -185,7 +200,11 @@ impl<'a> MenuSession<'a> {
                 .clone()
                 .filter(MenuAction::leaves_menu)
                 .unwrap_or(MenuAction::Hangup { prompt: None });
-            return MenuStep::Done(Selection { action, path: self.path(), reason: SelectionReason::Failure });
+            return MenuStep::Done(Selection {
+                action,
+                path: self.path(),
+                reason: SelectionReason::Failure,
+            });
         }
         self.pending.extend(notice);
         MenuStep::Continue
@@ -249,7 +268,9 @@ mod tests {
         let selection = done(press(&mut session, "1"));
         assert_eq!(selection.path, "1>1");
         assert_eq!(selection.reason, SelectionReason::Option);
-        assert!(matches!(selection.action, MenuAction::Dial { ref targets, .. } if targets == &["201", "202"]));
+        assert!(
+            matches!(selection.action, MenuAction::Dial { ref targets, .. } if targets == &["201", "202"])
+        );
     }
 
     #[test]
@@ -262,7 +283,12 @@ mod tests {
         assert_eq!(session.request().prompts, ["no-input", "menu-main"]);
         let selection = done(session.feed(MenuInput::Timeout));
         assert_eq!(selection.reason, SelectionReason::Failure);
-        assert_eq!(selection.action, MenuAction::Queue { queue: "reception".into() });
+        assert_eq!(
+            selection.action,
+            MenuAction::Queue {
+                queue: "reception".into()
+            }
+        );
     }
 
     #[test]
@@ -274,8 +300,15 @@ mod tests {
         assert_eq!(press(&mut session, "1"), MenuStep::Continue);
         press(&mut session, "7");
         press(&mut session, "7");
-        assert_eq!(session.depth(), 2, "two failures in the submenu are still allowed");
-        assert_eq!(done(press(&mut session, "7")).reason, SelectionReason::Failure);
+        assert_eq!(
+            session.depth(),
+            2,
+            "two failures in the submenu are still allowed"
+        );
+        assert_eq!(
+            done(press(&mut session, "7")).reason,
+            SelectionReason::Failure
+        );
     }
 
     #[test]
@@ -283,7 +316,12 @@ mod tests {
         let tree = tree();
         let mut session = MenuSession::new(&tree);
         let selection = done(press(&mut session, "105"));
-        assert_eq!(selection.action, MenuAction::Extension { extension: "105".into() });
+        assert_eq!(
+            selection.action,
+            MenuAction::Extension {
+                extension: "105".into()
+            }
+        );
         assert_eq!(selection.reason, SelectionReason::Extension);
         let mut session = MenuSession::new(&tree);
         press(&mut session, "1");
@@ -300,7 +338,10 @@ mod tests {
         tree.extensions = vec!["105".into()];
         let mut session = MenuSession::new(&tree);
         assert_eq!(press(&mut session, "106"), MenuStep::Continue);
-        assert!(matches!(done(press(&mut session, "105")).action, MenuAction::Extension { .. }));
+        assert!(matches!(
+            done(press(&mut session, "105")).action,
+            MenuAction::Extension { .. }
+        ));
     }
 
     #[test]
@@ -311,17 +352,26 @@ mod tests {
         assert_eq!(session.request().prompts, ["menu-main"]);
         press(&mut session, "1");
         press(&mut session, "2");
-        assert_eq!(session.request().prompts, ["opening-hours", "menu-bookings"]);
+        assert_eq!(
+            session.request().prompts,
+            ["opening-hours", "menu-bookings"]
+        );
         press(&mut session, "0");
         assert_eq!(session.depth(), 1);
         let selection = done(press(&mut session, "*"));
-        assert_eq!(selection.action, MenuAction::Hangup { prompt: Some("goodbye".into()) });
+        assert_eq!(
+            selection.action,
+            MenuAction::Hangup {
+                prompt: Some("goodbye".into())
+            }
+        );
     }
 
     #[test]
     fn missing_on_failure_hangs_up() {
         let tree: MenuTree =
-            serde_json::from_str(r#"{"retries": 1, "root": {"prompt": "m", "options": {}}}"#).unwrap();
+            serde_json::from_str(r#"{"retries": 1, "root": {"prompt": "m", "options": {}}}"#)
+                .unwrap();
         let mut session = MenuSession::new(&tree);
         let selection = done(session.feed(MenuInput::Timeout));
         assert_eq!(selection.action, MenuAction::Hangup { prompt: None });
@@ -335,16 +385,17 @@ mod tests {
         let mut bad = tree();
         bad.extension_digits = Some(1);
         assert!(bad.validate().is_err());
-        let bad: MenuTree = serde_json::from_str(
-            r#"{"root": {"options": {"x": {"action": "repeat"}}}}"#,
-        )
-        .unwrap();
+        let bad: MenuTree =
+            serde_json::from_str(r#"{"root": {"options": {"x": {"action": "repeat"}}}}"#).unwrap();
         assert!(bad.validate().unwrap_err().contains("`x`"));
         let bad: MenuTree = serde_json::from_str(
             r#"{"root": {"options": {"1": {"action": "dial", "targets": []}}}}"#,
         )
         .unwrap();
         assert!(bad.validate().is_err());
-        assert!(serde_json::from_str::<MenuTree>(r#"{"root": {"options": {"1": {"action": "fly"}}}}"#).is_err());
+        assert!(
+            serde_json::from_str::<MenuTree>(r#"{"root": {"options": {"1": {"action": "fly"}}}}"#)
+                .is_err()
+        );
     }
 }

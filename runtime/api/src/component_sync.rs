@@ -88,20 +88,27 @@ pub async fn restore_registry(
         for component in store.list_components(tenant.id).await? {
             let name = component.name.as_str();
             for version in store.component_versions(tenant.id, name).await? {
-                let source = store.component_source(tenant.id, name, version.version).await?;
+                let source = store
+                    .component_source(tenant.id, name, version.version)
+                    .await?;
                 let registered = match source_bytes(source).await {
-                    Ok(bytes) => registry.register(&tenant.slug, name, &bytes).map_err(ApiError::from),
+                    Ok(bytes) => registry
+                        .register(&tenant.slug, name, &bytes)
+                        .map_err(ApiError::from),
                     Err(error) => Err(error),
                 };
                 match registered {
                     Ok(_) => report.registered += 1,
-                    Err(error) => report
-                        .refused
-                        .push(format!("{}/{name} v{}: {error}", tenant.slug, version.version)),
+                    Err(error) => report.refused.push(format!(
+                        "{}/{name} v{}: {error}",
+                        tenant.slug, version.version
+                    )),
                 }
             }
             if let Err(error) = apply(store, registry, &tenant.slug, &component).await {
-                report.refused.push(format!("{}/{name}: activation: {error}", tenant.slug));
+                report
+                    .refused
+                    .push(format!("{}/{name}: activation: {error}", tenant.slug));
             }
         }
     }

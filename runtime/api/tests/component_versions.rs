@@ -155,7 +155,10 @@ api_test!(upload_activate_canary_rollback, |app: TestApp| async move {
         wasmphony_api::restore_registry(&app.store, &restored)
             .await
             .unwrap(),
-        wasmphony_api::RestoreReport { registered: 2, refused: Vec::new() }
+        wasmphony_api::RestoreReport {
+            registered: 2,
+            refused: Vec::new()
+        }
     );
     assert_eq!(active_hash(&restored, "acme"), sha256_hex(two));
 

@@ -176,21 +176,67 @@ api_test!(
     a_phone_secret_is_set_for_the_users_own_phone_and_never_shown,
     |app: TestApp| async move {
         let (_, key) = app.tenant_with_key("acme", "admin").await;
-        let user = app.json("POST", "/api/v1/users", &key, json!({
-            "extension": "101", "name": "Maria", "role": "agent",
-            "devices": [{"kind": "sip", "username": "101"}]
-        })).await;
+        let user = app
+            .json(
+                "POST",
+                "/api/v1/users",
+                &key,
+                json!({
+                    "extension": "101", "name": "Maria", "role": "agent",
+                    "devices": [{"kind": "sip", "username": "101"}]
+                }),
+            )
+            .await;
         assert_eq!(user.status, StatusCode::CREATED, "{}", user.text());
-        let path = format!("/api/v1/users/{}/sip-secret", user.json()["id"].as_i64().unwrap());
+        let path = format!(
+            "/api/v1/users/{}/sip-secret",
+            user.json()["id"].as_i64().unwrap()
+        );
 
-        let set = app.json("PUT", &path, &key, json!({"username": "101", "secret": "correct horse"})).await;
+        let set = app
+            .json(
+                "PUT",
+                &path,
+                &key,
+                json!({"username": "101", "secret": "correct horse"}),
+            )
+            .await;
         assert_eq!(set.status, StatusCode::NO_CONTENT, "{}", set.text());
-        let other_phone = app.json("PUT", &path, &key, json!({"username": "999", "secret": "correct horse"})).await;
-        assert_eq!(other_phone.status, StatusCode::NOT_FOUND, "{}", other_phone.text());
-        let weak = app.json("PUT", &path, &key, json!({"username": "101", "secret": "short"})).await;
-        assert!(weak.status.is_client_error() && weak.status != StatusCode::NOT_FOUND, "{}", weak.text());
+        let other_phone = app
+            .json(
+                "PUT",
+                &path,
+                &key,
+                json!({"username": "999", "secret": "correct horse"}),
+            )
+            .await;
+        assert_eq!(
+            other_phone.status,
+            StatusCode::NOT_FOUND,
+            "{}",
+            other_phone.text()
+        );
+        let weak = app
+            .json(
+                "PUT",
+                &path,
+                &key,
+                json!({"username": "101", "secret": "short"}),
+            )
+            .await;
+        assert!(
+            weak.status.is_client_error() && weak.status != StatusCode::NOT_FOUND,
+            "{}",
+            weak.text()
+        );
 
-        let users = app.send("GET", "/api/v1/users", Some(&key), None, Vec::new()).await;
-        assert!(!users.text().contains("correct horse"), "secrets are write-only: {}", users.text());
+        let users = app
+            .send("GET", "/api/v1/users", Some(&key), None, Vec::new())
+            .await;
+        assert!(
+            !users.text().contains("correct horse"),
+            "secrets are write-only: {}",
+            users.text()
+        );
     }
 );

@@ -140,11 +140,20 @@ mod tests {
         drop(freed);
         let resident_before = resident_bytes();
         let mut releaser = MemoryReleaser::new(8 * 1024 * 1024);
-        let free = releaser.release_if_worthwhile().expect("about 100 MiB were freed");
+        let free = releaser
+            .release_if_worthwhile()
+            .expect("about 100 MiB were freed");
         assert!(free > 64 * 1024 * 1024, "free before: {free}");
         let given_back = resident_before.saturating_sub(resident_bytes());
-        assert!(given_back > 32 * 1024 * 1024, "only {given_back} bytes went back");
-        assert_eq!(releaser.release_if_worthwhile(), None, "nothing moved since");
+        assert!(
+            given_back > 32 * 1024 * 1024,
+            "only {given_back} bytes went back"
+        );
+        assert_eq!(
+            releaser.release_if_worthwhile(),
+            None,
+            "nothing moved since"
+        );
         assert_eq!(kept.len(), 12_500);
     }
 }

@@ -79,7 +79,10 @@ mod tests {
             StatusCode::NOT_ACCEPTABLE_HERE
         );
         assert_eq!(Refusal::DuplicateCall.status(), StatusCode::LOOP_DETECTED);
-        assert_eq!(Refusal::Overloaded.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            Refusal::Overloaded.status(),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
         assert_eq!(Refusal::Overloaded.retry_after(), Some(1));
         assert_eq!(Refusal::AtCapacity.retry_after(), Some(RETRY_AFTER_SECONDS));
         assert_eq!(Refusal::NoOffer.retry_after(), None);

@@ -101,7 +101,9 @@ mod tests {
     #[test]
     fn preamble_tells_components_from_modules_and_junk() {
         assert_eq!(check_preamble(&COMPONENT_PREAMBLE), Ok(()));
-        assert!(matches!(check_preamble(&MODULE_PREAMBLE), Err(ValidationError::NotAComponent(m)) if m.contains("core module")));
+        assert!(
+            matches!(check_preamble(&MODULE_PREAMBLE), Err(ValidationError::NotAComponent(m)) if m.contains("core module"))
+        );
         assert!(check_preamble(b"hello world").is_err());
         assert!(check_preamble(b"").is_err());
     }

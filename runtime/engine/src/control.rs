@@ -19,8 +19,11 @@ pub trait CallControl: Send {
     async fn answer(&mut self) -> Result<(), CallError>;
     async fn hangup(&mut self, cause: HangupCause);
     /// Plays prompts; with barge-in a key press stops playback and is returned.
-    async fn play(&mut self, prompts: Vec<Prompt>, barge_in: bool)
-    -> Result<Option<String>, CallError>;
+    async fn play(
+        &mut self,
+        prompts: Vec<Prompt>,
+        barge_in: bool,
+    ) -> Result<Option<String>, CallError>;
     async fn collect(&mut self, options: CollectOptions) -> Result<String, CallError>;
     async fn record(&mut self, options: RecordOptions) -> Result<String, CallError>;
     async fn dial(&mut self, options: DialOptions) -> Result<DialOutcome, CallError>;

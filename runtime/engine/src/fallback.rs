@@ -59,7 +59,10 @@ pub fn parse_target(text: &str) -> DialTarget {
     }
 }
 
-pub(crate) async fn run_fallback(call: &mut dyn CallControl, fallback: &Fallback) -> FallbackOutcome {
+pub(crate) async fn run_fallback(
+    call: &mut dyn CallControl,
+    fallback: &Fallback,
+) -> FallbackOutcome {
     match serve(call, fallback).await {
         Ok(()) => FallbackOutcome::Served,
         Err(err) => FallbackOutcome::Failed(err),
@@ -90,8 +93,11 @@ async fn serve(call: &mut dyn CallControl, fallback: &Fallback) -> Result<(), Ca
             .await?;
         }
         Fallback::Voicemail => {
-            call.play(vec![Prompt::File(VOICEMAIL_GREETING.into()), Prompt::Beep], false)
-                .await?;
+            call.play(
+                vec![Prompt::File(VOICEMAIL_GREETING.into()), Prompt::Beep],
+                false,
+            )
+            .await?;
             call.record(RecordOptions {
                 max_seconds: VOICEMAIL_MAX_SECONDS,
                 silence_seconds: 5,
@@ -115,9 +121,18 @@ mod tests {
     #[test]
     fn targets_are_told_apart_by_shape() {
         assert_eq!(parse_target("101"), DialTarget::Extension("101".into()));
-        assert_eq!(parse_target("+359888000111"), DialTarget::Number("+359888000111".into()));
-        assert_eq!(parse_target("0888000111"), DialTarget::Number("0888000111".into()));
-        assert_eq!(parse_target("sip:bob@example.org"), DialTarget::SipUri("sip:bob@example.org".into()));
+        assert_eq!(
+            parse_target("+359888000111"),
+            DialTarget::Number("+359888000111".into())
+        );
+        assert_eq!(
+            parse_target("0888000111"),
+            DialTarget::Number("0888000111".into())
+        );
+        assert_eq!(
+            parse_target("sip:bob@example.org"),
+            DialTarget::SipUri("sip:bob@example.org".into())
+        );
     }
 
     #[test]

@@ -41,7 +41,12 @@ pub enum RegistryError {
     #[error("scenario {name} already has {MAX_VERSIONS_PER_SCENARIO} versions")]
     TooManyVersions { name: String },
     #[error("version {version} implements the {got} world, but {name} runs the {want} world")]
-    WorldMismatch { name: String, version: u32, want: &'static str, got: &'static str },
+    WorldMismatch {
+        name: String,
+        version: u32,
+        want: &'static str,
+        got: &'static str,
+    },
 }
 
 struct Versions {
@@ -62,7 +67,10 @@ pub struct ScenarioRegistry {
 
 impl ScenarioRegistry {
     pub fn new(host: Arc<ScenarioHost>) -> Self {
-        ScenarioRegistry { host, scenarios: RwLock::new(HashMap::new()) }
+        ScenarioRegistry {
+            host,
+            scenarios: RwLock::new(HashMap::new()),
+        }
     }
 
     pub fn host(&self) -> &Arc<ScenarioHost> {
@@ -84,7 +92,12 @@ impl ScenarioRegistry {
         let Some(versions) = scenarios.get_mut(&key) else {
             scenarios.insert(
                 key,
-                Versions { list: vec![compiled.clone()], active: 0, history: vec![], canary: None },
+                Versions {
+                    list: vec![compiled.clone()],
+                    active: 0,
+                    history: vec![],
+                    canary: None,
+                },
             );
             return Ok(info(&compiled, 0, true, 0));
         };
@@ -101,7 +114,9 @@ impl ScenarioRegistry {
             });
         }
         if versions.list.len() >= MAX_VERSIONS_PER_SCENARIO {
-            return Err(RegistryError::TooManyVersions { name: name.to_string() });
+            return Err(RegistryError::TooManyVersions {
+                name: name.to_string(),
+            });
         }
         versions.list.push(compiled);
         Ok(versions.info(versions.list.len() - 1))
@@ -125,10 +140,13 @@ impl ScenarioRegistry {
     /// Re-activates the previously active version; returns its number.
     pub fn rollback(&self, tenant: &str, name: &str) -> Result<u32, RegistryError> {
         self.update(tenant, name, |versions| {
-            let previous = versions
-                .history
-                .pop()
-                .ok_or_else(|| RegistryError::NothingToRollBack { name: name.to_string() })?;
+            let previous =
+                versions
+                    .history
+                    .pop()
+                    .ok_or_else(|| RegistryError::NothingToRollBack {
+                        name: name.to_string(),
+                    })?;
             versions.active = previous;
             versions.canary = None;
             Ok(previous as u32 + 1)
@@ -214,7 +232,10 @@ impl Versions {
         if index < self.list.len() {
             Ok(index)
         } else {
-            Err(RegistryError::UnknownVersion { name: name.to_string(), version })
+            Err(RegistryError::UnknownVersion {
+                name: name.to_string(),
+                version,
+            })
         }
     }
 
@@ -227,7 +248,12 @@ impl Versions {
     }
 }
 
-fn info(compiled: &CompiledScenario, index: usize, active: bool, canary_percent: u8) -> VersionInfo {
+fn info(
+    compiled: &CompiledScenario,
+    index: usize,
+    active: bool,
+    canary_percent: u8,
+) -> VersionInfo {
     VersionInfo {
         version: index as u32 + 1,
         hash: compiled.hash,
@@ -238,7 +264,10 @@ fn info(compiled: &CompiledScenario, index: usize, active: bool, canary_percent:
 }
 
 fn unknown(tenant: &str, name: &str) -> RegistryError {
-    RegistryError::UnknownScenario { tenant: tenant.to_string(), name: name.to_string() }
+    RegistryError::UnknownScenario {
+        tenant: tenant.to_string(),
+        name: name.to_string(),
+    }
 }
 
 /// A stable 0-99 bucket for a call id.
@@ -254,8 +283,13 @@ mod tests {
 
     #[test]
     fn buckets_spread_calls_over_percentages() {
-        let below_20 = (0..10_000).filter(|i| bucket(&format!("call-{i}")) < 20).count();
-        assert!((1_700..2_300).contains(&below_20), "{below_20} of 10000 in a 20% canary");
+        let below_20 = (0..10_000)
+            .filter(|i| bucket(&format!("call-{i}")) < 20)
+            .count();
+        assert!(
+            (1_700..2_300).contains(&below_20),
+            "{below_20} of 10000 in a 20% canary"
+        );
         assert_eq!(bucket("same"), bucket("same"));
     }
 }

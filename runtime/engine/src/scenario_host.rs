@@ -10,9 +10,11 @@ use std::time::Instant;
 use parking_lot::Mutex;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use wasmtime::component::{HasSelf, Linker};
-use wasmtime::{Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, UpdateDeadline};
+use wasmtime::{
+    Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, UpdateDeadline,
+};
 
-use crate::api::{TimerEvent};
+use crate::api::TimerEvent;
 use crate::artifact_cache::ArtifactCache;
 use crate::bindings::call_world::{InboundCall, InboundCallPre};
 use crate::bindings::timer_world::TimerPre;
@@ -44,7 +46,11 @@ pub struct HostConfig {
 
 impl Default for HostConfig {
     fn default() -> Self {
-        HostConfig { limits: SandboxLimits::DEFAULT, cache_dir: None, pool_slots: 1_000 }
+        HostConfig {
+            limits: SandboxLimits::DEFAULT,
+            cache_dir: None,
+            pool_slots: 1_000,
+        }
     }
 }
 
@@ -118,7 +124,10 @@ impl ScenarioHost {
     /// implement a world this host runs with imports the host provides.
     pub fn compile(&self, bytes: &[u8]) -> Result<CompiledScenario, ValidationError> {
         if bytes.len() > MAX_COMPONENT_BYTES {
-            return Err(ValidationError::TooLarge { size: bytes.len(), max: MAX_COMPONENT_BYTES });
+            return Err(ValidationError::TooLarge {
+                size: bytes.len(),
+                max: MAX_COMPONENT_BYTES,
+            });
         }
         check_preamble(bytes)?;
         let hash = ContentHash::of(bytes);
@@ -134,13 +143,26 @@ impl ScenarioHost {
         let link = |e: wasmtime::Error| ValidationError::Link(format!("{e:#}"));
         let instance_pre = self.linker.instantiate_pre(&component).map_err(link)?;
         let (world, pre) = if exports.iter().any(|e| e == "handle") {
-            (World::Call, Pre::Call(InboundCallPre::new(instance_pre).map_err(link)?))
+            (
+                World::Call,
+                Pre::Call(InboundCallPre::new(instance_pre).map_err(link)?),
+            )
         } else if exports.iter().any(|e| e == "on-timer") {
-            (World::Timer, Pre::Timer(TimerPre::new(instance_pre).map_err(link)?))
+            (
+                World::Timer,
+                Pre::Timer(TimerPre::new(instance_pre).map_err(link)?),
+            )
         } else {
-            return Err(ValidationError::UnknownWorld { exports: exports.join(", ") });
+            return Err(ValidationError::UnknownWorld {
+                exports: exports.join(", "),
+            });
         };
-        Ok(CompiledScenario { hash, world, pre, size: bytes.len() })
+        Ok(CompiledScenario {
+            hash,
+            world,
+            pre,
+            size: bytes.len(),
+        })
     }
 
     /// Runs `scenario` for one call. Whatever the guest does, the caller is
@@ -156,9 +178,14 @@ impl ScenarioHost {
     ) -> CallRun {
         let hash = scenario.hash;
         let (failure, mut call) = match &scenario.pre {
-            Pre::Call(pre) => self.run_guest(tenant, pre, call, services, config_json).await,
+            Pre::Call(pre) => {
+                self.run_guest(tenant, pre, call, services, config_json)
+                    .await
+            }
             Pre::Timer(_) => (
-                Some(ScenarioFailure::Instantiate("a timer scenario cannot take a call".into())),
+                Some(ScenarioFailure::Instantiate(
+                    "a timer scenario cannot take a call".into(),
+                )),
                 call,
             ),
         };
@@ -171,7 +198,12 @@ impl ScenarioHost {
                 Some(run_fallback(call.as_mut(), fallback).await)
             }
         };
-        CallRun { component_hash: hash, failure, fallback, call }
+        CallRun {
+            component_hash: hash,
+            failure,
+            fallback,
+            call,
+        }
     }
 
     async fn run_guest(
@@ -233,8 +265,9 @@ impl ScenarioHost {
         config_json: Arc<str>,
         event: TimerEvent,
     ) -> Result<(), ScenarioFailure> {
-        let outcome =
-            self.run_timer_guest(tenant, scenario, sink, services, config_json, event).await;
+        let outcome = self
+            .run_timer_guest(tenant, scenario, sink, services, config_json, event)
+            .await;
         if let Err(failure) = &outcome {
             self.observer.guest_failed(failure);
         }
@@ -251,7 +284,9 @@ impl ScenarioHost {
         event: TimerEvent,
     ) -> Result<(), ScenarioFailure> {
         let Pre::Timer(pre) = &scenario.pre else {
-            return Err(ScenarioFailure::Instantiate("a call scenario cannot take a timer".into()));
+            return Err(ScenarioFailure::Instantiate(
+                "a call scenario cannot take a timer".into(),
+            ));
         };
         let _permit = self.tenant_slot(tenant)?;
         let mut store = self.new_store(Party::Timer(sink), services, config_json);
@@ -289,7 +324,10 @@ impl ScenarioHost {
                 return Err(wasmtime::Error::msg(failure.to_string()));
             }
             // Let other calls' tasks run on this worker before continuing.
-            Ok(UpdateDeadline::YieldCustom(1, Box::pin(tokio::task::yield_now())))
+            Ok(UpdateDeadline::YieldCustom(
+                1,
+                Box::pin(tokio::task::yield_now()),
+            ))
         });
         store
     }
@@ -303,7 +341,9 @@ impl ScenarioHost {
             .entry(tenant.to_string())
             .or_insert_with(|| Arc::new(Semaphore::new(max as usize)))
             .clone();
-        semaphore.try_acquire_owned().map_err(|_| ScenarioFailure::InstanceLimit(max))
+        semaphore
+            .try_acquire_owned()
+            .map_err(|_| ScenarioFailure::InstanceLimit(max))
     }
 }
 

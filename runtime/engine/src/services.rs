@@ -6,8 +6,8 @@
 use async_trait::async_trait;
 
 use crate::api::{
-    CallError, CallbackRequest, Contact, ContactUpdate, HistoryEntry, NewRecord,
-    OriginateRequest, RecordData,
+    CallError, CallbackRequest, Contact, ContactUpdate, HistoryEntry, NewRecord, OriginateRequest,
+    RecordData,
 };
 
 /// A callback request as the host files it: the guest's (or the host queue's) request
@@ -87,7 +87,9 @@ pub trait TenantServices: Send + Sync {
         attempt: CallbackAttempt,
     ) -> Result<(), CallError> {
         let _ = (task_id, attempt);
-        Err(CallError::Rejected("these services keep no callback list".into()))
+        Err(CallError::Rejected(
+            "these services keep no callback list".into(),
+        ))
     }
     async fn originate(&self, request: OriginateRequest) -> Result<String, CallError>;
 }

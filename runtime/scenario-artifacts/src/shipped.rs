@@ -66,10 +66,20 @@ mod tests {
 
     #[test]
     fn every_component_is_a_non_trivial_component() {
-        let all = shipped().iter().map(|s| (s.name, s.bytes)).chain([("test-guests", test_guest())]);
+        let all = shipped()
+            .iter()
+            .map(|s| (s.name, s.bytes))
+            .chain([("test-guests", test_guest())]);
         for (name, bytes) in all {
-            assert!(bytes.starts_with(COMPONENT_PREAMBLE), "{name} is not a component");
-            assert!(bytes.len() > MIN_COMPONENT_BYTES, "{name} is only {} bytes", bytes.len());
+            assert!(
+                bytes.starts_with(COMPONENT_PREAMBLE),
+                "{name} is not a component"
+            );
+            assert!(
+                bytes.len() > MIN_COMPONENT_BYTES,
+                "{name} is only {} bytes",
+                bytes.len()
+            );
         }
     }
 
@@ -80,9 +90,18 @@ mod tests {
         for name in ["ivr-menu", "branch-router", "voice-order", "auto-callback"] {
             assert!(by_name(name).is_some(), "{name} is not shipped");
         }
-        assert!(by_name("test-guests").is_none(), "the test guest must not be shipped");
-        assert_eq!(by_name("auto-callback").map(|s| s.world), Some(World::OutboundCall));
-        assert_eq!(by_name("ivr-menu").map(|s| s.world.wit_name()), Some("inbound-call"));
+        assert!(
+            by_name("test-guests").is_none(),
+            "the test guest must not be shipped"
+        );
+        assert_eq!(
+            by_name("auto-callback").map(|s| s.world),
+            Some(World::OutboundCall)
+        );
+        assert_eq!(
+            by_name("ivr-menu").map(|s| s.world.wit_name()),
+            Some("inbound-call")
+        );
     }
 
     #[test]
@@ -90,7 +109,11 @@ mod tests {
         for scenario in shipped() {
             let value: serde_json::Value = serde_json::from_str(scenario.default_config)
                 .unwrap_or_else(|error| panic!("{}: config.json: {error}", scenario.name));
-            assert!(value.is_object(), "{}: config.json is not a JSON object", scenario.name);
+            assert!(
+                value.is_object(),
+                "{}: config.json is not a JSON object",
+                scenario.name
+            );
         }
     }
 
@@ -116,7 +139,11 @@ mod tests {
             let names_it = format!("scenario: {}", scenario.name);
             for script in scripts {
                 let text = std::fs::read_to_string(&script).unwrap_or_default();
-                assert!(text.lines().any(|line| line.trim() == names_it), "{} does not say `{names_it}`", script.display());
+                assert!(
+                    text.lines().any(|line| line.trim() == names_it),
+                    "{} does not say `{names_it}`",
+                    script.display()
+                );
             }
         }
     }
@@ -124,6 +151,10 @@ mod tests {
     #[test]
     fn components_differ() {
         let distinct: HashSet<_> = shipped().iter().map(|s| s.bytes).collect();
-        assert_eq!(distinct.len(), shipped().len(), "two scenarios compiled to the same bytes");
+        assert_eq!(
+            distinct.len(),
+            shipped().len(),
+            "two scenarios compiled to the same bytes"
+        );
     }
 }

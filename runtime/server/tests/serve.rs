@@ -31,33 +31,56 @@ fn a_fresh_data_dir_gets_the_demo_tenant_and_the_shipped_scenarios() {
     let dir = tempfile::tempdir().expect("temp dir");
     let first = serve_check(dir.path());
     let text = stdout(&first);
-    assert!(first.status.success(), "{text}\n{}", String::from_utf8_lossy(&first.stderr));
+    assert!(
+        first.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
     assert!(text.contains("demo tenant created"), "{text}");
     assert!(text.contains("+35924001000 -> ivr-menu"), "{text}");
     let shipped = wasmphony_scenarios_count();
-    assert!(text.contains(&format!("{shipped} component version(s) loaded")), "{text}");
+    assert!(
+        text.contains(&format!("{shipped} component version(s) loaded")),
+        "{text}"
+    );
 
     let again = serve_check(dir.path());
     let text = stdout(&again);
     assert!(again.status.success(), "{text}");
-    assert!(!text.contains("demo tenant created"), "seeding happens once: {text}");
-    assert!(text.contains(&format!("{shipped} component version(s) loaded")), "{text}");
+    assert!(
+        !text.contains("demo tenant created"),
+        "seeding happens once: {text}"
+    );
+    assert!(
+        text.contains(&format!("{shipped} component version(s) loaded")),
+        "{text}"
+    );
 
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(async {
-        let store = Store::connect(&database(dir.path())).await.expect("the database opens");
+        let store = Store::connect(&database(dir.path()))
+            .await
+            .expect("the database opens");
         let tenants = store.list_tenants().await.expect("tenants");
         assert_eq!(tenants.len(), 1, "one demo tenant after two starts");
         let routes = store.list_routes(tenants[0].id).await.expect("routes");
         assert_eq!(routes.len(), 3);
-        let components = store.list_components(tenants[0].id).await.expect("components");
+        let components = store
+            .list_components(tenants[0].id)
+            .await
+            .expect("components");
         assert_eq!(components.len(), shipped);
         assert!(components.iter().all(|c| c.active_version == Some(1)));
         for component in &components {
-            let versions = store.component_versions(tenants[0].id, &component.name).await.expect("versions");
+            let versions = store
+                .component_versions(tenants[0].id, &component.name)
+                .await
+                .expect("versions");
             // The API compares an upload's world with the stored one in the engine's words.
             assert!(
-                versions.iter().all(|v| v.world == wasmphony_engine::World::Call.as_str()),
+                versions
+                    .iter()
+                    .all(|v| v.world == wasmphony_engine::World::Call.as_str()),
                 "{versions:?}"
             );
         }
@@ -70,7 +93,10 @@ fn calls_cut_by_a_crash_are_closed_as_interrupted_at_start_up() {
     assert!(serve_check(dir.path()).status.success());
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let (tenant, call_id) = runtime.block_on(async {
-        let store = Store::connect(&database(dir.path())).await.expect("open").for_node("node-1");
+        let store = Store::connect(&database(dir.path()))
+            .await
+            .expect("open")
+            .for_node("node-1");
         let tenant = store.list_tenants().await.expect("tenants")[0].id;
         let call = NewCall {
             id: "cut-by-a-crash".into(),
@@ -91,10 +117,16 @@ fn calls_cut_by_a_crash_are_closed_as_interrupted_at_start_up() {
     let restart = serve_check(dir.path());
     let text = stdout(&restart);
     assert!(restart.status.success(), "{text}");
-    assert!(text.contains("closed 1 call(s) cut by the last stop as interrupted"), "{text}");
+    assert!(
+        text.contains("closed 1 call(s) cut by the last stop as interrupted"),
+        "{text}"
+    );
     runtime.block_on(async {
         let store = Store::connect(&database(dir.path())).await.expect("open");
-        let call = store.call(tenant, &call_id).await.expect("the call is kept");
+        let call = store
+            .call(tenant, &call_id)
+            .await
+            .expect("the call is kept");
         assert_eq!(call.status, CallStatus::Interrupted, "{call:?}");
     });
 }
@@ -103,7 +135,13 @@ fn calls_cut_by_a_crash_are_closed_as_interrupted_at_start_up() {
 fn an_unusable_database_url_is_a_clear_error() {
     let dir = tempfile::tempdir().expect("temp dir");
     let output = Command::new(env!("CARGO_BIN_EXE_wasmphony"))
-        .args(["serve", "--check", "--database", "mysql://nowhere/db", "--data-dir"])
+        .args([
+            "serve",
+            "--check",
+            "--database",
+            "mysql://nowhere/db",
+            "--data-dir",
+        ])
         .arg(dir.path())
         .output()
         .expect("runs");
@@ -120,11 +158,18 @@ fn wasmphony_scenarios_count() -> usize {
 fn the_server_serves_the_http_api_and_sip_for_the_demo_tenant() {
     let dir = tempfile::tempdir().expect("temp dir");
     let server = support::Server::start(dir.path(), &[]);
-    assert!(server.banner.contains("try it:"), "softphone details: {}", server.banner);
+    assert!(
+        server.banner.contains("try it:"),
+        "softphone details: {}",
+        server.banner
+    );
 
     let (status, body) = server.http("GET", "/api/v1/openapi.json", None, None);
     assert_eq!(status, 200, "{body}");
-    assert!(body.contains("/api/v1/components"), "the OpenAPI document lists the routes");
+    assert!(
+        body.contains("/api/v1/components"),
+        "the OpenAPI document lists the routes"
+    );
 
     let (status, _) = server.http("GET", "/api/v1/components", None, None);
     assert_eq!(status, 401, "no key, no data");
@@ -139,5 +184,8 @@ fn ctrl_c_stops_the_server_cleanly() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut server = support::Server::start(dir.path(), &[]);
     let status = server.interrupt(std::time::Duration::from_secs(20));
-    assert!(status.is_some_and(|s| s.success()), "the server stops on SIGINT with success: {status:?}");
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "the server stops on SIGINT with success: {status:?}"
+    );
 }

@@ -39,7 +39,11 @@ fn one_dual_stack_server_takes_calls_over_tcp_and_ipv6() {
     let server = Server::start(dir.path(), &["--sip", "[::1]:0"]);
     let (v4, v4_tcp) = sip_line(&server.banner, false);
     let (v6, v6_tcp) = sip_line(&server.banner, true);
-    assert!(v4_tcp && v6_tcp, "TCP shares UDP's port:\n{}", server.banner);
+    assert!(
+        v4_tcp && v6_tcp,
+        "TCP shares UDP's port:\n{}",
+        server.banner
+    );
 
     let cases = [
         ("tcp over IPv4", v4.as_str(), "127.0.0.1", "t1"),

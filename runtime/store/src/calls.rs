@@ -97,7 +97,10 @@ impl Store {
         events: &[CallEvent],
     ) -> Result<Call> {
         let mut tx = self.begin_write().await?;
-        match self.finish_call_in(&mut tx, tenant, id, end, events).await? {
+        match self
+            .finish_call_in(&mut tx, tenant, id, end, events)
+            .await?
+        {
             Some(call) => {
                 tx.commit().await?;
                 Ok(call)

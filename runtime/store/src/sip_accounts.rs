@@ -27,7 +27,12 @@ pub struct SipAccount {
 
 impl Store {
     /// Sets the secret of the tenant's SIP device `username`; `NotFound` without such a device.
-    pub async fn set_sip_secret(&self, tenant: TenantId, username: &str, secret: &str) -> Result<()> {
+    pub async fn set_sip_secret(
+        &self,
+        tenant: TenantId,
+        username: &str,
+        secret: &str,
+    ) -> Result<()> {
         require_text("SIP secret", secret, MAX_NAME_LEN)?;
         if secret.chars().count() < MIN_SIP_SECRET_LEN {
             return Err(StoreError::Invalid(format!(

@@ -430,7 +430,10 @@ backend_test!(
         // An answered call in which the customer asks to be called back (the IVR answered,
         // nobody served them) keeps that request open, and so does a call tagged so.
         store
-            .open_call(t, &call("asks", Direction::Inbound, "+49301234567", at(500)))
+            .open_call(
+                t,
+                &call("asks", Direction::Inbound, "+49301234567", at(500)),
+            )
             .await
             .unwrap();
         let missed = MissedCall {
@@ -452,9 +455,16 @@ backend_test!(
             .await
             .unwrap();
         let kept = store.callback_task(t, asked.id).await.unwrap();
-        assert_eq!(kept.state, CallbackState::New, "filed during the call: still open");
+        assert_eq!(
+            kept.state,
+            CallbackState::New,
+            "filed during the call: still open"
+        );
         store
-            .open_call(t, &call("again", Direction::Inbound, "+49301234567", at(600)))
+            .open_call(
+                t,
+                &call("again", Direction::Inbound, "+49301234567", at(600)),
+            )
             .await
             .unwrap();
         let tagged = CallEnd {
@@ -466,7 +476,11 @@ backend_test!(
             .await
             .unwrap();
         let kept = store.callback_task(t, asked.id).await.unwrap();
-        assert_eq!(kept.state, CallbackState::New, "a callback request keeps it open");
+        assert_eq!(
+            kept.state,
+            CallbackState::New,
+            "a callback request keeps it open"
+        );
     }
 );
 

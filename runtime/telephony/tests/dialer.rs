@@ -22,7 +22,6 @@ use wasmphony_telephony::dialer::{
     CallbackQueues, Dialer, MAX_ATTEMPTS, RETRY_PAUSE, TickReport, queue_claimer,
 };
 
-
 /// Monday 2024-01-01 00:00 UTC.
 const MONDAY: i64 = 1_704_067_200_000;
 const HOUR: i64 = 3_600_000;

@@ -115,15 +115,23 @@ backend_test!(
         let mut seen: HashMap<String, (bool, bool)> = HashMap::new();
         while let Some(event) = screen.try_recv() {
             match &*event {
-                LiveEvent::CallRinging { call_id, contact, .. } => {
+                LiveEvent::CallRinging {
+                    call_id, contact, ..
+                } => {
                     assert!(contact.is_some(), "{call_id}: no card on the ringing event");
                     let entry = seen.entry(call_id.clone()).or_default();
-                    assert!(!entry.0 && !entry.1, "{call_id}: ringing twice or after its end");
+                    assert!(
+                        !entry.0 && !entry.1,
+                        "{call_id}: ringing twice or after its end"
+                    );
                     entry.0 = true;
                 }
                 LiveEvent::CallEnded { call_id, .. } => {
                     let entry = seen.entry(call_id.clone()).or_default();
-                    assert!(entry.0 && !entry.1, "{call_id}: ended before ringing, or twice");
+                    assert!(
+                        entry.0 && !entry.1,
+                        "{call_id}: ended before ringing, or twice"
+                    );
                     entry.1 = true;
                 }
                 other => panic!("unexpected event {other:?}"),

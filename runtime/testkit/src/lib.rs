@@ -19,8 +19,14 @@ pub fn in_ci() -> bool {
 /// Written to the real stderr, not through the test harness, so the skip is always seen.
 pub fn missing(what: &str, why: &str) {
     assert!(!in_ci(), "{what} is unavailable ({why}) but CI is set");
-    let test = std::thread::current().name().unwrap_or("this test").to_string();
-    let _ = writeln!(std::io::stderr(), "\n!!! SKIPPED {test}: {what} is unavailable ({why}) !!!\n");
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("this test")
+        .to_string();
+    let _ = writeln!(
+        std::io::stderr(),
+        "\n!!! SKIPPED {test}: {what} is unavailable ({why}) !!!\n"
+    );
 }
 
 /// True when `binary` runs (it is asked for `version_flag`); otherwise reports it missing
@@ -34,7 +40,10 @@ pub fn have_binary(binary: &str, version_flag: &str, package: &str) -> bool {
         .status()
         .is_ok();
     if !runs {
-        missing(&format!("the `{binary}` binary"), &format!("apt-get install {package}"));
+        missing(
+            &format!("the `{binary}` binary"),
+            &format!("apt-get install {package}"),
+        );
     }
     runs
 }

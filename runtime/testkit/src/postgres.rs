@@ -30,10 +30,15 @@ where
     let connecting = sqlx::AnyConnection::connect(&admin_url);
     let mut admin = match tokio::time::timeout(CONNECT_TIMEOUT, connecting).await {
         Ok(Ok(connection)) => connection,
-        Ok(Err(error)) => return crate::missing(&format!("PostgreSQL at {admin_url}"), &error.to_string()),
+        Ok(Err(error)) => {
+            return crate::missing(&format!("PostgreSQL at {admin_url}"), &error.to_string());
+        }
         Err(_) => return crate::missing(&format!("PostgreSQL at {admin_url}"), "timed out"),
     };
-    let millis = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
+    let millis = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or(0);
     let database = format!(
         "wasmphony_test_{}_{millis}_{}",
         std::process::id(),
@@ -43,7 +48,9 @@ where
         .execute(&mut admin)
         .await
         .unwrap_or_else(|e| panic!("cannot create the test database {database}: {e}"));
-    let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(base, _)| base);
+    let base = admin_url
+        .rsplit_once('/')
+        .map_or(admin_url.as_str(), |(base, _)| base);
     let outcome = tokio::spawn(body(format!("{base}/{database}"))).await;
     sqlx::raw_sql(&format!("DROP DATABASE {database} WITH (FORCE)"))
         .execute(&mut admin)

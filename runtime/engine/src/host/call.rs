@@ -3,9 +3,9 @@ use crate::api::{
     HangupCause, Prompt, QueueOutcome, RecordOptions,
 };
 use crate::bindings::call_world::wasmphony::scenario::call::Host;
+use crate::control::CallControl;
 use crate::host::{Check, try_guest};
 use crate::state::{CallState, Party};
-use crate::control::CallControl;
 
 const NO_CALL: &str = "this scenario runs without a call (timer world)";
 
@@ -42,8 +42,13 @@ fn check_target(check: &Check<'_>, target: &DialTarget) -> Result<(), CallError>
 }
 
 fn check_digits(what: &str, digits: &str) -> Result<(), CallError> {
-    match digits.chars().find(|c| !matches!(c, '0'..='9' | '*' | '#' | 'A'..='D')) {
-        Some(bad) => Err(CallError::Invalid(format!("{what} contains {bad:?}; DTMF keys are 0-9 * # A-D"))),
+    match digits
+        .chars()
+        .find(|c| !matches!(c, '0'..='9' | '*' | '#' | 'A'..='D'))
+    {
+        Some(bad) => Err(CallError::Invalid(format!(
+            "{what} contains {bad:?}; DTMF keys are 0-9 * # A-D"
+        ))),
         None => Ok(()),
     }
 }
@@ -105,7 +110,9 @@ impl Host for CallState {
         self.meter.enter_host();
         try_guest!(check_digits("terminators", &options.terminators));
         if options.max_seconds == 0 {
-            return Ok(Err(CallError::Invalid("record needs max-seconds > 0".into())));
+            return Ok(Err(CallError::Invalid(
+                "record needs max-seconds > 0".into(),
+            )));
         }
         let call = try_guest!(self.call());
         Ok(call.record(options).await)
@@ -122,7 +129,9 @@ impl Host for CallState {
         }
         try_guest!(check.opt_text("caller id", &options.caller_id));
         if options.targets.is_empty() {
-            return Ok(Err(CallError::Invalid("dial needs at least one target".into())));
+            return Ok(Err(CallError::Invalid(
+                "dial needs at least one target".into(),
+            )));
         }
         let call = try_guest!(self.call());
         Ok(call.dial(options).await)
@@ -171,7 +180,9 @@ impl Host for CallState {
         let max_vars = self.limits.max_vars;
         let call = try_guest!(self.call());
         if call.get_var(&name).is_none() && call.var_count() >= max_vars {
-            return Ok(Err(CallError::Limit(format!("a call holds at most {max_vars} variables"))));
+            return Ok(Err(CallError::Limit(format!(
+                "a call holds at most {max_vars} variables"
+            ))));
         }
         call.set_var(name, value);
         Ok(Ok(()))

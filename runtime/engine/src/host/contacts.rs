@@ -37,7 +37,10 @@ impl Host for CallState {
         limit: u32,
     ) -> wasmtime::Result<Result<Vec<HistoryEntry>, CallError>> {
         try_guest!(self.enter().text("contact id", &contact_id));
-        Ok(self.services.contact_history(&contact_id, limit.min(MAX_HISTORY)).await)
+        Ok(self
+            .services
+            .contact_history(&contact_id, limit.min(MAX_HISTORY))
+            .await)
     }
 
     async fn add_note(

@@ -14,7 +14,9 @@ impl Host for CallState {
         try_guest!(check.opt_text("contact number", &data.contact_number));
         try_guest!(check.fields(&data.fields));
         if data.kind.is_empty() || data.status.is_empty() {
-            return Ok(Err(CallError::Invalid("a record needs a kind and a status".into())));
+            return Ok(Err(CallError::Invalid(
+                "a record needs a kind and a status".into(),
+            )));
         }
         Ok(self.services.create_record(data).await)
     }
@@ -44,6 +46,9 @@ impl Host for CallState {
         let check = self.enter();
         try_guest!(check.text("kind", &kind));
         try_guest!(check.text("status", &status));
-        Ok(self.services.query_records(&kind, &status, limit.min(MAX_QUERY)).await)
+        Ok(self
+            .services
+            .query_records(&kind, &status, limit.min(MAX_QUERY))
+            .await)
     }
 }

@@ -7,7 +7,9 @@ use std::process::ExitCode;
 use clap::Args;
 use wasmphony_sip::auth::DigestAlgorithm;
 
-use crate::server::{DEMO_NUMBERS, DEMO_TENANT, HttpApi, Server, ServerConfig, Telephony, TelephonyConfig};
+use crate::server::{
+    DEMO_NUMBERS, DEMO_TENANT, HttpApi, Server, ServerConfig, Telephony, TelephonyConfig,
+};
 
 #[derive(Debug, Args)]
 pub(crate) struct ServeArgs {
@@ -25,7 +27,12 @@ pub(crate) struct ServeArgs {
     pub(crate) http: SocketAddr,
     /// Where SIP listens (UDP and TCP on each address, comma-separated, IPv4 and/or
     /// IPv6 such as `[::1]:5060`); phones and trunks send calls here.
-    #[arg(long, value_delimiter = ',', default_value = "127.0.0.1:5060", env = "WASMPHONY_SIP")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "127.0.0.1:5060",
+        env = "WASMPHONY_SIP"
+    )]
     pub(crate) sip: Vec<SocketAddr>,
     /// Addresses written into SDP and where RTP binds, at most one IPv4 and one IPv6
     /// (comma-separated; default: the SIP addresses'). Each peer gets its own family's.
@@ -111,8 +118,13 @@ fn parse_digest(text: &str) -> Result<DigestAlgorithm, String> {
 }
 
 fn parse_port_range(text: &str) -> Result<(u16, u16), String> {
-    let (first, last) = text.split_once('-').ok_or("expected FIRST-LAST, e.g. 20000-29999")?;
-    let first: u16 = first.trim().parse().map_err(|e| format!("first port: {e}"))?;
+    let (first, last) = text
+        .split_once('-')
+        .ok_or("expected FIRST-LAST, e.g. 20000-29999")?;
+    let first: u16 = first
+        .trim()
+        .parse()
+        .map_err(|e| format!("first port: {e}"))?;
     let last: u16 = last.trim().parse().map_err(|e| format!("last port: {e}"))?;
     if first == 0 || last < first.saturating_add(2) {
         return Err(format!("{first}-{last} holds no RTP port pair"));
@@ -122,7 +134,10 @@ fn parse_port_range(text: &str) -> Result<(u16, u16), String> {
 
 pub(crate) fn run(args: ServeArgs) -> ExitCode {
     crate::cli::logging::init(args.verbose.max(1));
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(err) => {
             eprintln!("wasmphony: cannot start the async runtime: {err}");
@@ -149,7 +164,11 @@ async fn serve(args: ServeArgs) -> ExitCode {
     };
     print_banner(&server);
     if args.check {
-        return if server.components.refused.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE };
+        return if server.components.refused.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        };
     }
     let admin_key = match args.admin_key {
         Some(key) => key,
@@ -164,12 +183,17 @@ async fn serve(args: ServeArgs) -> ExitCode {
     let mut api = match HttpApi::bind(&server, args.http, &admin_key).await {
         Ok(api) => api,
         Err(err) => {
-            eprintln!("wasmphony: cannot listen on {} for the HTTP API: {err}", args.http);
+            eprintln!(
+                "wasmphony: cannot listen on {} for the HTTP API: {err}",
+                args.http
+            );
             return ExitCode::FAILURE;
         }
     };
     match api.local_addr() {
-        Ok(addr) => println!("  HTTP API:   http://{addr}/api/v1 (OpenAPI: /api/v1/openapi.json, metrics: /metrics)"),
+        Ok(addr) => println!(
+            "  HTTP API:   http://{addr}/api/v1 (OpenAPI: /api/v1/openapi.json, metrics: /metrics)"
+        ),
         Err(err) => println!("  HTTP API:   listening ({err})"),
     }
     println!("  admin key:  {admin_key}");
@@ -228,12 +252,19 @@ fn print_banner(server: &Server) {
     println!("wasmphony is up");
     println!("  database:   {}", server.database_url);
     if server.closed_interrupted > 0 {
-        println!("  closed {} call(s) cut by the last stop as interrupted", server.closed_interrupted);
+        println!(
+            "  closed {} call(s) cut by the last stop as interrupted",
+            server.closed_interrupted
+        );
     }
     println!(
         "  scenarios:  {} component version(s) loaded{}",
         server.components.registered,
-        if server.seeded_demo { " (demo tenant created)" } else { "" }
+        if server.seeded_demo {
+            " (demo tenant created)"
+        } else {
+            ""
+        }
     );
     if let Some(site) = &server.site {
         println!(
@@ -284,5 +315,8 @@ async fn print_phone_details(server: &Server, telephony: &Telephony) {
     }
     let (number, scenario) = DEMO_NUMBERS[0];
     println!("  try it:     call sip:{number}@{addr} from a softphone ({scenario})");
-    println!("              or: sipp {addr} -sn uac -s {} -m 1", number.trim_start_matches('+'));
+    println!(
+        "              or: sipp {addr} -sn uac -s {} -m 1",
+        number.trim_start_matches('+')
+    );
 }

@@ -66,7 +66,11 @@ mod tests {
 
     #[test]
     fn sip_addresses_give_one_media_address_per_family() {
-        let sip = [addr("127.0.0.1:5060"), addr("127.0.0.2:5070"), addr("[::1]:5060")];
+        let sip = [
+            addr("127.0.0.1:5060"),
+            addr("127.0.0.2:5070"),
+            addr("[::1]:5060"),
+        ];
         assert_eq!(media_ips(&sip, &[]), Ok((ip("127.0.0.1"), Some(ip("::1")))));
         assert_eq!(media_ips(&sip[..1], &[]), Ok((ip("127.0.0.1"), None)));
         assert_eq!(media_ips(&[addr("[::1]:5060")], &[]), Ok((ip("::1"), None)));

@@ -243,7 +243,11 @@ pub fn run_sipp(
             number,
             "-i",
             // sipp's own address, of the server's family.
-            if server_sip.starts_with('[') { "::1" } else { "127.0.0.1" },
+            if server_sip.starts_with('[') {
+                "::1"
+            } else {
+                "127.0.0.1"
+            },
             "-p",
         ])
         .arg(wasmphony_testkit::free_udp_port().to_string())

@@ -57,4 +57,3 @@ where
         std::panic::resume_unwind(error.into_panic());
     }
 }
-
