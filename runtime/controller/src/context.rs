@@ -9,7 +9,7 @@ use wasmphony_media::net::PortAllocator;
 use wasmphony_sip::auth::DigestAlgorithm;
 use wasmphony_sip::endpoint::Endpoint;
 
-use crate::in_dialog::MediaDialogs;
+use crate::in_dialog::{MediaDialogs, TransferPoints};
 use crate::journal::CallJournal;
 use crate::live_calls::LiveCalls;
 use crate::media_addresses::MediaAddresses;
@@ -78,6 +78,8 @@ pub(crate) struct ControllerContext {
     pub(crate) legs: LiveCalls,
     /// Established legs (inbound and outbound), for re-INVITE and UPDATE.
     pub(crate) media_dialogs: MediaDialogs,
+    /// Bridged legs whose party may transfer the call (REFER).
+    pub(crate) transfer_points: TransferPoints,
     /// Staff phones: accounts and registrations.
     pub(crate) phones: Phones,
     /// Where calls are reported.
@@ -105,6 +107,7 @@ impl ControllerContext {
             number_gateway: config.number_gateway,
             legs: LiveCalls::default(),
             media_dialogs: MediaDialogs::default(),
+            transfer_points: TransferPoints::default(),
             phones: Phones::new(config.phone_digest.clone()),
             journal,
             queues: QueueHub::default(),

@@ -58,6 +58,7 @@ pub use queues::{CallbackJob, CallbackOfferError, QueueDefinition, QueueSize};
 pub use route::{Route, RouteTable, Tenant, normalise_number};
 pub use sip_call::{
     HOLD_MUSIC_PROMPT, QUEUE_ABANDONED_REASON, QUEUE_CALLBACK_REASON, QUEUE_OVERFLOW_REASON,
+    TRANSFERRED_TAG,
 };
 pub use trunks::{TRUNK_REGISTER_EXPIRES, Trunk, TrunkPlan};
 pub use voicemail::VOICEMAIL_TAG;

@@ -2,7 +2,7 @@
 //! hold with a re-INVITE (`a=sendonly`, answered `a=recvonly`), and the audio to it
 //! stops until its unhold re-INVITE; an unchanged re-INVITE (session refresh) and an
 //! UPDATE are answered 200, an offer of another codec 488 with the call going on,
-//! a REFER is declined (603) rather than dropped, a re-INVITE for a dialog that
+//! a REFER from the caller is refused (403: only staff transfer), a re-INVITE for a dialog that
 //! does not exist gets 481, and the call ends with the caller's BYE. The caller's RTP socket is ours, so
 //! the test sees when audio stopped and resumed.
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
@@ -42,7 +42,7 @@ async fn hold_unhold_refresh_and_a_refused_codec_keep_the_call_going() {
     // The scenario lasts about 6.5 s; listen past its end.
     let heard = arrivals(&sink, Duration::from_secs(9)).await;
     // sipp checked the answers itself: recvonly to the hold, sendrecv after, 488, 200s,
-    // 603 to the REFER, 481 off the dialog.
+    // 403 to the caller's REFER, 481 off the dialog.
     sipp.await.unwrap().assert_clean();
 
     assert!(heard.len() >= 150, "{} packets in all", heard.len());

@@ -1,10 +1,15 @@
 //! Requests inside an established call leg: re-INVITE and UPDATE (hold, unhold,
-//! a moved peer, session refresh) and REFER.
+//! a moved peer, session refresh) and REFER (blind transfer).
 
 mod media_dialogs;
 mod offer_answer;
 mod refer;
+mod refer_notify;
+mod refer_to;
 mod requests;
+mod transfer_points;
 
 pub(crate) use media_dialogs::{MediaDialogGuard, MediaDialogs};
 pub(crate) use offer_answer::SessionMedia;
+pub(crate) use refer_notify::refer_notify;
+pub(crate) use transfer_points::{TransferInbox, TransferOrder, TransferPoints};

@@ -1,44 +1,196 @@
-//! REFER (RFC 3515) inside a call: blind transfer is not carried out yet, so a
-//! REFER on one of our dialogs is declined with a reason (never dropped, never
-//! left to time out), one without a Refer-To is malformed, and one outside any
-//! dialog of ours gets 481.
+//! REFER (RFC 3515) inside a call: blind transfer.
+//!
+//! **Who may transfer.** Only the party of a leg the host itself placed and
+//! bridged to a caller — a registered phone of the tenant (an agent, a dialled
+//! extension) or a SIP URI the tenant's own scenario named — and only from the
+//! address that leg was placed to. A REFER on a caller's leg (a customer from a
+//! trunk, any unauthenticated INVITE), on a leg placed to a number through a
+//! trunk or the number gateway (an outside party), or from another address is
+//! refused with `403` and a Warning before anything is dialled: no
+//! unauthenticated request ever makes the host place a call (toll fraud). A
+//! phone's own call cannot be transferred by that phone yet (its leg is the
+//! caller's leg): `403` as well.
+//!
+//! **Answers.** Outside any established leg of ours: `481`. No Refer-To (or
+//! more than one): `400`. A Refer-To with another scheme than sip/sips/tel, an
+//! unparsable URI, `Replaces` or a host that is not reachable: `400` with the
+//! reason in a Warning; a user of the tenant's domain that is no extension or
+//! number: `404`. A second REFER while a transfer of the same leg runs: `491`.
+//! Otherwise `202 Accepted`, and the bridge that owns the leg carries the
+//! transfer out (`sip_call/transfer.rs`): NOTIFYs with sipfrag bodies report
+//! `100 Trying` and then the new leg's final status.
 
 use wasmphony_sip::dialog::DialogId;
-use wasmphony_sip::endpoint::ServerTransaction;
-use wasmphony_sip::message::{HeaderName, StatusCode};
+use wasmphony_sip::endpoint::{ServerTransaction, TransportKind};
+use wasmphony_sip::message::{HeaderName, Request, StatusCode};
 
+use super::refer_to::{ReferScope, ReferToError, parse_refer_to};
+use super::transfer_points::{TransferClaim, TransferOrder};
 use crate::controller::Controller;
 
-/// The reason a REFER on a live call is declined, in its Warning.
-pub(crate) const TRANSFER_UNAVAILABLE: &str = "blind transfer (REFER) is not available yet";
+/// Why a REFER is not accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum ReferRefusal {
+    /// Not on an established leg of ours.
+    #[error("no such call")]
+    NoDialog,
+    /// No Refer-To, or several.
+    #[error("a REFER needs exactly one Refer-To")]
+    ReferTo,
+    /// The leg's party may not transfer (a caller's leg, an outside number).
+    #[error("only the staff side of a call may transfer it")]
+    NotStaff,
+    /// The REFER did not come from where the leg was placed.
+    #[error("REFER from another address than the leg's")]
+    WrongSource,
+    /// The Refer-To cannot be carried out.
+    #[error(transparent)]
+    Target(#[from] ReferToError),
+    /// A transfer of this leg is already running.
+    #[error("a transfer of this call is already in progress")]
+    Busy,
+}
+
+impl ReferRefusal {
+    /// The REFER's final response.
+    pub(crate) fn status(&self) -> StatusCode {
+        match self {
+            ReferRefusal::NoDialog => StatusCode::CALL_DOES_NOT_EXIST,
+            ReferRefusal::ReferTo => StatusCode::BAD_REQUEST,
+            ReferRefusal::NotStaff | ReferRefusal::WrongSource => StatusCode::FORBIDDEN,
+            ReferRefusal::Target(error) => error.status(),
+            ReferRefusal::Busy => StatusCode::REQUEST_PENDING,
+        }
+    }
+}
 
 impl Controller {
     pub(crate) async fn on_refer(&self, mut transaction: ServerTransaction) {
-        let request = transaction.request();
-        let status = match DialogId::for_incoming(request) {
-            None => StatusCode::CALL_DOES_NOT_EXIST,
-            Some(id)
-                if self
-                    .context
-                    .media_dialogs
-                    .get(&id.call_id, &id.local_tag)
-                    .is_none() =>
-            {
-                StatusCode::CALL_DOES_NOT_EXIST
+        let judged = self.judge_refer(transaction.request(), transaction.source().ip());
+        let (claim, order) = match judged {
+            Ok(accepted) => accepted,
+            Err(refusal) => {
+                tracing::info!(%refusal, "REFER refused");
+                let mut response = transaction.response(refusal.status());
+                if refusal != ReferRefusal::NoDialog {
+                    response
+                        .head
+                        .headers
+                        .push(HeaderName::Other("Warning".into()), warning(&refusal));
+                }
+                let _ = transaction.respond(response).await;
+                return;
             }
-            Some(_) if request.head.headers.get(&HeaderName::ReferTo).is_none() => {
-                StatusCode::BAD_REQUEST
-            }
-            Some(_) => StatusCode::DECLINE,
         };
-        let mut response = transaction.response(status);
-        if status == StatusCode::DECLINE {
-            tracing::info!("REFER declined: {TRANSFER_UNAVAILABLE}");
-            response.head.headers.push(
-                HeaderName::Other("Warning".into()),
-                format!("399 wasmphony \"{TRANSFER_UNAVAILABLE}\""),
-            );
+        // 202 before the first NOTIFY can leave: the bridge hears of the order only now.
+        if transaction
+            .respond_with(StatusCode::ACCEPTED)
+            .await
+            .is_err()
+        {
+            return;
         }
-        let _ = transaction.respond(response).await;
+        tracing::info!(target = ?order.target, "REFER accepted: blind transfer");
+        if !claim.send(order) {
+            tracing::info!("the call ended before its transfer could start");
+        }
+    }
+
+    /// Accepts a REFER (the point claimed and the order to send) or says why not.
+    fn judge_refer(
+        &self,
+        request: &Request,
+        source: std::net::IpAddr,
+    ) -> Result<(TransferClaim, TransferOrder), ReferRefusal> {
+        let id = DialogId::for_incoming(request).ok_or(ReferRefusal::NoDialog)?;
+        if self
+            .context
+            .media_dialogs
+            .get(&id.call_id, &id.local_tag)
+            .is_none()
+        {
+            return Err(ReferRefusal::NoDialog);
+        }
+        let refer_to_header = HeaderName::ReferTo;
+        let mut refer_to = request.head.headers.get_all(&refer_to_header);
+        let (Some(refer_to), None) = (refer_to.next(), refer_to.next()) else {
+            return Err(ReferRefusal::ReferTo);
+        };
+        let point = self
+            .context
+            .transfer_points
+            .get(&id.call_id, &id.local_tag)
+            .ok_or(ReferRefusal::NotStaff)?;
+        if point.peer != source {
+            return Err(ReferRefusal::WrongSource);
+        }
+        let endpoint = &self.context.endpoint;
+        let mut ours = endpoint.local_addrs(TransportKind::Udp);
+        ours.extend(endpoint.local_addrs(TransportKind::Tcp));
+        let has_extension =
+            |extension: &str| self.context.phones.has_extension(&point.tenant, extension);
+        let target = parse_refer_to(
+            refer_to,
+            &ReferScope {
+                domain: &point.tenant,
+                our_addrs: &ours,
+                has_extension: &has_extension,
+            },
+        )?;
+        let claim = point.claim().ok_or(ReferRefusal::Busy)?;
+        if !claim.is_live() {
+            return Err(ReferRefusal::NoDialog);
+        }
+        Ok((
+            claim,
+            TransferOrder {
+                target,
+                refer_cseq: request.head.cseq.seq,
+            },
+        ))
+    }
+}
+
+/// The Warning (399, miscellaneous) that says why: quoted, so nothing a peer
+/// wrote may end the quote early.
+fn warning(refusal: &ReferRefusal) -> String {
+    let text: String = refusal
+        .to_string()
+        .chars()
+        .filter(|c| *c != '"' && *c != '\\' && !c.is_control())
+        .take(200)
+        .collect();
+    format!("399 wasmphony \"{text}\"")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_map_to_their_statuses() {
+        assert_eq!(ReferRefusal::NoDialog.status().as_u16(), 481);
+        assert_eq!(ReferRefusal::ReferTo.status().as_u16(), 400);
+        assert_eq!(ReferRefusal::NotStaff.status().as_u16(), 403);
+        assert_eq!(ReferRefusal::WrongSource.status().as_u16(), 403);
+        assert_eq!(ReferRefusal::Busy.status().as_u16(), 491);
+        assert_eq!(
+            ReferRefusal::from(ReferToError::UnsupportedScheme("http".into()))
+                .status()
+                .as_u16(),
+            400
+        );
+        assert_eq!(
+            ReferRefusal::from(ReferToError::Unknown("x".into()))
+                .status()
+                .as_u16(),
+            404
+        );
+        assert_eq!(
+            warning(&ReferRefusal::from(ReferToError::UnreachableHost(
+                "a\"b\\".into()
+            ))),
+            "399 wasmphony \"Refer-To host ab is not reachable (the tenant's domain, this server or an IP address)\""
+        );
     }
 }

@@ -50,16 +50,21 @@ pub(crate) struct DialRequest {
     pub(crate) trunk: Option<Arc<Trunk>>,
     /// Trunks to try next, in order, when this one fails (5xx, 408, no answer).
     pub(crate) failover: Vec<DialRequest>,
+    /// The party is staff the tenant chose (a registered phone, a SIP URI its
+    /// scenario named), not a number reached through a trunk: it may transfer
+    /// the call with REFER once bridged.
+    pub(crate) may_transfer: bool,
 }
 
 impl DialRequest {
-    fn direct(uri: Uri, target: Target, label: &str) -> DialRequest {
+    fn direct(uri: Uri, target: Target, label: &str, may_transfer: bool) -> DialRequest {
         DialRequest {
             uri,
             target,
             label: label.to_string(),
             trunk: None,
             failover: Vec::new(),
+            may_transfer,
         }
     }
 
@@ -70,6 +75,7 @@ impl DialRequest {
             label: number.to_string(),
             trunk: Some(trunk.clone()),
             failover: Vec::new(),
+            may_transfer: false,
         }
     }
 }
@@ -91,14 +97,16 @@ pub(crate) fn resolve_target(
             let addr = uri.host_port.socket_addr(5060).ok_or_else(|| {
                 CallError::NotFound(format!("{text}: only IP-literal hosts are reachable yet"))
             })?;
-            Ok(DialRequest::direct(uri, Target::udp(addr), text))
+            Ok(DialRequest::direct(uri, Target::udp(addr), text, true))
         }
         DialTarget::Number(number) => route_number(context, tenant, number),
         DialTarget::Extension(extension) => {
             let phones = context.phones.contacts(tenant, extension, Instant::now());
             return Ok(phones
                 .into_iter()
-                .map(|phone| DialRequest::direct(phone.uri, Target::udp(phone.source), extension))
+                .map(|phone| {
+                    DialRequest::direct(phone.uri, Target::udp(phone.source), extension, true)
+                })
                 .collect());
         }
         DialTarget::AssignedManager => Err(CallError::NotFound(
@@ -131,7 +139,12 @@ fn route_number(
         ))
     })?;
     let uri = Uri::sip(Some(number), gateway.into());
-    Ok(DialRequest::direct(uri, Target::udp(gateway), number))
+    Ok(DialRequest::direct(
+        uri,
+        Target::udp(gateway),
+        number,
+        false,
+    ))
 }
 
 /// A leg placed and ringing.
@@ -153,6 +166,8 @@ pub(crate) struct AnsweredLeg {
     pub(crate) config: LegConfig,
     /// Offer/answer state for the callee's re-INVITEs and UPDATEs.
     pub(crate) session_media: crate::in_dialog::SessionMedia,
+    /// Its party may transfer the call ([`DialRequest::may_transfer`]).
+    pub(crate) may_transfer: bool,
 }
 
 /// Sends the INVITE for `request` with an SDP offer preferring `caller_codec`

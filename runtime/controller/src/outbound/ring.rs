@@ -202,5 +202,6 @@ async fn answered(
         session: leg.session,
         config,
         session_media,
+        may_transfer: leg.request.may_transfer,
     })
 }

@@ -5,18 +5,20 @@ use std::time::{Duration, SystemTime};
 
 use tokio::time::Instant;
 use wasmphony_engine::api::{CallError, DialOptions, DialOutcome, DialStrategy};
-use wasmphony_media::leg::{LegEvent, MediaLeg};
+use wasmphony_media::leg::LegEvent;
 use wasmphony_sip::message::StatusCode;
 
 use super::SipCall;
+use super::far_leg::next_order;
+use super::transfer::TransferEnd;
 use crate::call_record::CallRecording;
+use crate::in_dialog::TransferOrder;
 use crate::journal::CallBridge;
 use crate::limits::{MAX_DIAL_TARGETS, MAX_RING_SECONDS};
-use crate::live_calls::Registered;
 use crate::outbound::{AnsweredLeg, RingFailure, resolve_target, ring, send_bye};
 
-/// Ring time when the scenario gives none.
-const DEFAULT_RING_SECONDS: u32 = 30;
+/// Ring time when the scenario gives none (and of a transfer's target).
+pub(super) const DEFAULT_RING_SECONDS: u32 = 30;
 
 /// When the caller's INVITE is answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -174,77 +176,43 @@ impl SipCall {
     }
 
     /// Connects the caller and the answered leg until either hangs up; tells the
-    /// journal once they are connected.
+    /// journal once they are connected. A REFER from the far party (staff only)
+    /// replaces it by the party it names, in the same bridge (`transfer.rs`).
     pub(super) async fn bridge(
         &mut self,
         answered: AnsweredLeg,
         via: BridgeVia<'_>,
     ) -> Result<DialOutcome, CallError> {
-        let AnsweredLeg {
-            mut dialog,
-            target,
-            label,
-            session,
-            config,
-            session_media,
-        } = answered;
         let endpoint = self.context.endpoint.clone();
-        let Some(Registered {
-            guard: _leg_guard,
-            gone: mut callee_gone,
-            ..
-        }) = self
-            .context
-            .legs
-            .insert(&dialog.id.call_id, &dialog.id.local_tag)
-        else {
-            send_bye(&endpoint, &mut dialog, target).await;
-            return Err(CallError::Rejected(
-                "outbound leg reused a live Call-ID".into(),
-            ));
-        };
-        let mut callee = MediaLeg::spawn(session, config);
-        let _callee_offers =
-            self.context
-                .media_dialogs
-                .register_leg(&dialog, &callee, session_media);
-        // The file is opened before the caller's leg is borrowed for the bridge; a
-        // recording that cannot start leaves the conversation unrecorded, not the call.
+        let mut far = self.take_leg(answered).await?;
+        if self.leg.is_none() {
+            far.end(&endpoint).await;
+            return Err(CallError::Hangup);
+        }
+        // The file is opened before the bridge; a recording that cannot start leaves the
+        // conversation unrecorded, not the call.
         let recording = match via {
             BridgeVia::Dial { record: true } => self
                 .open_recording()
-                .inspect_err(|error| tracing::warn!(call = %self.info.id, "conversation not recorded: {error:?}"))
+                .inspect_err(|error| {
+                    tracing::warn!(call = %self.info.id, "conversation not recorded: {error:?}");
+                })
                 .ok(),
             _ => None,
         };
-        let Some(caller) = self.leg.as_mut() else {
-            send_bye(&endpoint, &mut dialog, target).await;
-            return Err(CallError::Hangup);
-        };
-        let linked = caller.bridge_to(Some(&callee)).await.is_ok()
-            && callee.bridge_to(Some(caller)).await.is_ok();
+        let linked = self.link(&far).await;
         let started = Instant::now();
-        // Recording from the caller's leg taps the bridge: caller left, callee right.
-        let mut recorded = None;
-        if let Some((id, relative, file)) = recording {
-            if linked && caller.start_recording(file).await.is_ok() {
-                self.book.lock().recording_started(CallRecording {
-                    id: id.clone(),
-                    path: relative,
-                    started_at: SystemTime::now(),
-                    length: None,
-                });
-                recorded = Some(id);
-            } else {
-                // Not started: leave no empty file behind.
-                let path = self.context.data_dir.join("recordings").join(&relative);
-                let _ = std::fs::remove_file(path);
+        let recorded = match recording {
+            Some((id, relative, file)) => {
+                self.start_bridge_recording(linked, id, relative, file)
+                    .await
             }
-        }
+            None => None,
+        };
         if linked {
             let (queue, agent) = match via {
                 BridgeVia::Dial { .. } => (None, None),
-                BridgeVia::QueueAgent(queue) => (Some(queue.to_string()), Some(label.clone())),
+                BridgeVia::QueueAgent(queue) => (Some(queue.to_string()), Some(far.label.clone())),
                 BridgeVia::QueueOverflow(queue) => (Some(queue.to_string()), None),
             };
             let at = SystemTime::now();
@@ -252,7 +220,7 @@ impl SipCall {
             let bridge = CallBridge {
                 tenant: self.info.tenant.clone(),
                 call_id: self.info.id.clone(),
-                with: label.clone(),
+                with: far.label.clone(),
                 queue,
                 agent,
                 at,
@@ -261,27 +229,44 @@ impl SipCall {
         }
         let caller_hung_up = linked
             && loop {
-                tokio::select! {
+                let Some(caller) = self.leg.as_mut() else {
+                    break true;
+                };
+                let happening = tokio::select! {
                     biased;
-                    _ = self.gone.wait_for(Option::is_some) => break true,
-                    _ = callee_gone.wait_for(Option::is_some) => break false,
-                    event = callee.next_event() => {
-                        if matches!(event, None | Some(LegEvent::Failed(_))) { break false }
+                    _ = self.gone.wait_for(Option::is_some) => Happening::CallerGone,
+                    _ = far.gone.wait_for(Option::is_some) => Happening::FarGone,
+                    Some(order) = next_order(&mut far.transfers) => Happening::Transfer(order),
+                    event = far.media.next_event() => {
+                        if matches!(event, None | Some(LegEvent::Failed(_))) { Happening::FarGone } else { continue }
                     }
                     event = caller.next_event() => {
-                        if matches!(event, None | Some(LegEvent::Failed(_))) { break true }
+                        if matches!(event, None | Some(LegEvent::Failed(_))) { Happening::CallerGone } else { continue }
                     }
+                };
+                match happening {
+                    Happening::CallerGone => break true,
+                    Happening::FarGone => break false,
+                    Happening::Transfer(order) => match self.transfer(&mut far, order).await {
+                        TransferEnd::Connected(next) => {
+                            // The referrer's leg was ended by `transfer`; dropping it frees its media.
+                            far = *next;
+                        }
+                        TransferEnd::Stayed => {}
+                        TransferEnd::CallerGone => break true,
+                    },
                 }
             };
         let talk_seconds = u32::try_from(started.elapsed().as_secs()).unwrap_or(u32::MAX);
         if let Some(id) = recorded {
-            let _ = caller.stop_recording().await;
+            if let Some(caller) = self.leg.as_ref() {
+                let _ = caller.stop_recording().await;
+            }
             self.book.lock().recording_ended(&id, started.elapsed());
         }
-        if callee_gone.borrow().is_none() {
-            send_bye(&endpoint, &mut dialog, target).await;
-        }
-        drop(callee);
+        far.end(&endpoint).await;
+        let label = far.label.clone();
+        drop(far);
         if caller_hung_up || !linked {
             self.caller_left();
         } else if let Some(caller) = self.leg.as_ref() {
@@ -293,4 +278,42 @@ impl SipCall {
             caller_hung_up,
         })
     }
+}
+
+impl SipCall {
+    /// Starts recording the bridge from the caller's leg (caller left, far party right:
+    /// the leg hears what it relays); books it and returns its id. A bridge that did not
+    /// link, or a leg that refused, leaves no empty file behind.
+    async fn start_bridge_recording(
+        &mut self,
+        linked: bool,
+        id: String,
+        relative: String,
+        file: std::fs::File,
+    ) -> Option<String> {
+        let started = match self.leg.as_ref() {
+            Some(caller) if linked => caller.start_recording(file).await.is_ok(),
+            _ => false,
+        };
+        if !started {
+            let path = self.context.data_dir.join("recordings").join(&relative);
+            let _ = std::fs::remove_file(path);
+            return None;
+        }
+        self.book.lock().recording_started(CallRecording {
+            id: id.clone(),
+            path: relative,
+            started_at: SystemTime::now(),
+            length: None,
+        });
+        Some(id)
+    }
+}
+
+/// What interrupted a bridge.
+enum Happening {
+    CallerGone,
+    FarGone,
+    /// The far party's REFER was accepted.
+    Transfer(TransferOrder),
 }

@@ -11,15 +11,18 @@ mod answer;
 mod collect;
 mod dial_op;
 mod enqueue;
+mod far_leg;
 mod hangup;
 mod play;
 mod queue_overflow;
 mod record;
+mod transfer;
 mod wake;
 
 pub(crate) use answer::SDP_CONTENT_TYPE;
 pub use enqueue::{HOLD_MUSIC_PROMPT, QUEUE_CALLBACK_REASON};
 pub use queue_overflow::{QUEUE_ABANDONED_REASON, QUEUE_OVERFLOW_REASON};
+pub use transfer::TRANSFERRED_TAG;
 
 use std::collections::VecDeque;
 use std::sync::Arc;

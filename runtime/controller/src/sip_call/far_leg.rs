@@ -1,0 +1,146 @@
+//! The party bridged to the caller: an answered outbound leg with its dialog,
+//! media and the registrations that let its BYE, re-INVITEs and (for staff)
+//! REFERs find it. A transfer replaces one far leg by another in the same bridge.
+
+use wasmphony_engine::api::CallError;
+use wasmphony_media::leg::MediaLeg;
+use wasmphony_sip::dialog::Dialog;
+use wasmphony_sip::endpoint::{Endpoint, Target};
+use wasmphony_sip::message::StatusCode;
+
+use super::SipCall;
+use crate::in_dialog::{MediaDialogGuard, TransferInbox, TransferOrder, refer_notify};
+use crate::limits::SIGNALLING_WAIT;
+use crate::live_calls::{GoneReceiver, LiveGuard, Registered};
+use crate::outbound::{AnsweredLeg, send_bye};
+
+/// An answered outbound leg the caller is (or is about to be) bridged to.
+pub(super) struct FarLeg {
+    pub(super) dialog: Dialog,
+    pub(super) target: Target,
+    /// How the dial named it (`answered-by`, the CDR's `with`).
+    pub(super) label: String,
+    pub(super) media: MediaLeg,
+    /// Set when its party sends BYE.
+    pub(super) gone: GoneReceiver,
+    /// Its accepted REFERs, when its party may transfer.
+    pub(super) transfers: Option<TransferInbox>,
+    _offers: MediaDialogGuard,
+    _live: LiveGuard,
+}
+
+impl SipCall {
+    /// Takes over an answered leg: its media starts, and its BYE, re-INVITEs and
+    /// (when [`AnsweredLeg::may_transfer`]) REFERs reach it. A leg that cannot be
+    /// taken is ended with BYE.
+    pub(super) async fn take_leg(&self, answered: AnsweredLeg) -> Result<FarLeg, CallError> {
+        let AnsweredLeg {
+            mut dialog,
+            target,
+            label,
+            session,
+            config,
+            session_media,
+            may_transfer,
+        } = answered;
+        let Some(Registered {
+            guard: live, gone, ..
+        }) = self
+            .context
+            .legs
+            .insert(&dialog.id.call_id, &dialog.id.local_tag)
+        else {
+            send_bye(&self.context.endpoint, &mut dialog, target).await;
+            return Err(CallError::Rejected(
+                "outbound leg reused a live Call-ID".into(),
+            ));
+        };
+        let media = MediaLeg::spawn(session, config);
+        let offers = self
+            .context
+            .media_dialogs
+            .register_leg(&dialog, &media, session_media);
+        let transfers = may_transfer.then(|| {
+            self.context.transfer_points.open(
+                &dialog.id.call_id,
+                &dialog.id.local_tag,
+                &self.info.tenant,
+                target.addr.ip(),
+            )
+        });
+        Ok(FarLeg {
+            dialog,
+            target,
+            label,
+            media,
+            gone,
+            transfers,
+            _offers: offers,
+            _live: live,
+        })
+    }
+
+    /// Bridges the caller's media and `far`'s both ways; false when either leg has ended.
+    pub(super) async fn link(&self, far: &FarLeg) -> bool {
+        let Some(caller) = self.leg.as_ref() else {
+            return false;
+        };
+        caller.bridge_to(Some(&far.media)).await.is_ok()
+            && far.media.bridge_to(Some(caller)).await.is_ok()
+    }
+}
+
+/// The next accepted REFER of a far leg's `transfers`; never, for a party that
+/// may not transfer. (A function of the field alone, so the bridge can wait on
+/// it beside the leg's other fields.)
+pub(super) async fn next_order(transfers: &mut Option<TransferInbox>) -> Option<TransferOrder> {
+    match transfers.as_mut() {
+        Some(inbox) => inbox.next().await,
+        None => std::future::pending().await,
+    }
+}
+
+impl FarLeg {
+    /// Whether its party hung up.
+    pub(super) fn has_left(&self) -> bool {
+        self.gone.borrow().is_some()
+    }
+
+    /// Ends the leg with BYE, unless its party already left.
+    pub(super) async fn end(&mut self, endpoint: &Endpoint) {
+        if !self.has_left() {
+            send_bye(endpoint, &mut self.dialog, self.target).await;
+        }
+    }
+
+    /// Tells the referrer how its transfer is going (a NOTIFY of the REFER
+    /// `refer_cseq`), unless it hung up. The answer is awaited on its own task,
+    /// bounded, so the bridge goes on meanwhile.
+    pub(super) async fn notify(
+        &mut self,
+        endpoint: &Endpoint,
+        refer_cseq: u32,
+        status: StatusCode,
+    ) {
+        if self.has_left() {
+            return;
+        }
+        let notify = refer_notify(&mut self.dialog, refer_cseq, status);
+        match endpoint.send_request(notify, self.target).await {
+            Ok(mut transaction) => {
+                tokio::spawn(async move {
+                    let _ =
+                        tokio::time::timeout(SIGNALLING_WAIT, transaction.final_response()).await;
+                });
+            }
+            Err(error) => tracing::debug!("transfer NOTIFY not sent: {error}"),
+        }
+    }
+
+    /// The transfer is over: the next REFER may come.
+    pub(super) fn transfer_done(&self) {
+        if let Some(inbox) = self.transfers.as_ref() {
+            inbox.done();
+        }
+    }
+}
