@@ -115,7 +115,10 @@ fn run_round(mode: Mode, options: &Options, pps: u32) -> Result<Round, String> {
     let load_average = cpu::load_average();
     let result = load.stop(DRAIN)?;
     // Read while both sides' sockets are still open.
-    let load_drops = cpu::udp_drops(|p| (load::SIDE_PORTS.0..=load::SIDE_PORTS.1).contains(&p));
+    // Even ports only: the odd ones are the sides' RTCP halves, never read, which fill up
+    // with the legs' reports by design.
+    let load_drops =
+        cpu::udp_drops(|p| p % 2 == 0 && (load::SIDE_PORTS.0..=load::SIDE_PORTS.1).contains(&p));
     let sut_drops = cpu::udp_drops(|p| {
         p >= sut::FIRST_PORT && p <= sut::FIRST_PORT + 4 * options.bridges as u16 + 200
     });
