@@ -14,7 +14,7 @@
 //! system under test's runtime threads is counted (`/proc/self/task/*/stat`), never the
 //! generator's or the sinks'. Exits non-zero when a packet is lost at a phone's rate (≤ 50
 //! per stream; higher rates explore the maximum and only report loss), when a stream stops
-//! being delivered, or when the relay did not rewrite a header.
+//! being delivered, or when the relay did not rewrite a header (after all rounds ran).
 
 #![allow(clippy::unwrap_used)] // a measuring tool: failing loudly is what it is for
 
@@ -92,7 +92,9 @@ impl Round {
     }
 }
 
-fn run_round(mode: Mode, options: &Options, pps: u32) -> Result<Round, String> {
+/// One round; `Err` when it could not run, otherwise its figures and what went wrong in it
+/// (loss, silent streams, headers not rewritten), so later rounds still run and report.
+fn run_round(mode: Mode, options: &Options, pps: u32) -> Result<(Round, Vec<String>), String> {
     let streams = 2 * options.bridges;
     let sides = Sides::bind()?;
     let system = match mode {
@@ -168,11 +170,12 @@ fn run_round(mode: Mode, options: &Options, pps: u32) -> Result<Round, String> {
         legs.malformed,
         round.load,
     );
+    let mut problems = Vec::new();
     if echo_failed {
-        return Err("the echo task stopped".to_owned());
+        problems.push("the echo task stopped".to_owned());
     }
     if round.delivered == 0 || silent_streams > 0 {
-        return Err(format!(
+        problems.push(format!(
             "{}: {silent_streams} streams delivered nothing",
             mode.name()
         ));
@@ -182,7 +185,7 @@ fn run_round(mode: Mode, options: &Options, pps: u32) -> Result<Round, String> {
         Mode::Relay => result.ssrc_kept == 0,
     };
     if !rewritten {
-        return Err(format!(
+        problems.push(format!(
             "{}: {} of {delivered_total} packets kept the generator's SSRC",
             mode.name(),
             result.ssrc_kept
@@ -190,20 +193,20 @@ fn run_round(mode: Mode, options: &Options, pps: u32) -> Result<Round, String> {
     }
     let refused = legs.dropped + legs.foreign + legs.malformed;
     if pps <= PHONE_PPS && refused > 0 {
-        return Err(format!(
+        problems.push(format!(
             "the legs dropped {}, took {} foreign and {} malformed datagrams",
             legs.dropped, legs.foreign, legs.malformed
         ));
     }
     if pps <= PHONE_PPS && (round.lost_total > 0 || result.out_of_order > 0) {
-        return Err(format!(
+        problems.push(format!(
             "{} lost {} of {sent_total} packets ({} out of order) at {pps} packets/s per stream",
             mode.name(),
             round.lost_total,
             result.out_of_order
         ));
     }
-    Ok(round)
+    Ok((round, problems))
 }
 
 fn median(mut values: Vec<f64>) -> f64 {
@@ -239,6 +242,7 @@ fn main() -> ExitCode {
         cpu::load_average()
     );
     let mut rounds = Vec::new();
+    let mut failures = Vec::new();
     for &pps in &options.rates {
         for round in 0..options.rounds {
             // Alternate which goes first, so a drift in the machine's load hits both alike.
@@ -249,9 +253,15 @@ fn main() -> ExitCode {
             };
             for mode in order {
                 match run_round(mode, &options, pps) {
-                    Ok(r) => rounds.push(r),
+                    Ok((r, problems)) => {
+                        for problem in &problems {
+                            eprintln!("relay_vs_echo: FAILED: {problem}");
+                        }
+                        failures.extend(problems);
+                        rounds.push(r);
+                    }
                     Err(e) => {
-                        eprintln!("relay_vs_echo: FAILED: {e}");
+                        eprintln!("relay_vs_echo: could not run: {e}");
                         return ExitCode::FAILURE;
                     }
                 }
@@ -288,5 +298,10 @@ fn main() -> ExitCode {
             loads.join(" "),
         );
     }
-    ExitCode::SUCCESS
+    if failures.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("relay_vs_echo: {} failure(s), see above", failures.len());
+        ExitCode::FAILURE
+    }
 }
