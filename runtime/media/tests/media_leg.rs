@@ -284,6 +284,59 @@ async fn same_codec_bridge_relays_bytes_untouched_and_records_both_sides() {
     std::fs::remove_file(&path).unwrap();
 }
 
+/// While the other leg's packets are all a leg sends, its tick sleeps; a prompt played
+/// into it must still start on the next 20 ms frame and keep 50 packets per second, with
+/// numbering continuous from the relayed packets into the prompt.
+#[tokio::test]
+async fn a_prompt_played_into_a_relaying_leg_starts_on_the_next_frame() {
+    let allocator = PortAllocator::new(43_200, 43_299).unwrap();
+    let library = library();
+    let caller = Arc::new(UdpSocket::bind((LOCALHOST, 0)).await.unwrap());
+    let agent = UdpSocket::bind((LOCALHOST, 0)).await.unwrap();
+    let (leg_a, address_a) = leg(&allocator, PCMU, &caller, &library).await;
+    let (leg_b, _) = leg(&allocator, PCMU, &agent, &library).await;
+    leg_a.bridge_to(Some(&leg_b)).await.unwrap();
+
+    let from_caller = tokio::spawn(send_tone(Arc::clone(&caller), address_a, PCMU, 500.0, 40));
+    let before = receive_for(&agent, Duration::from_millis(500)).await;
+    let play_at = Instant::now();
+    leg_b
+        .play(
+            vec![PlayItem::Prompt(library.get("tone").unwrap())],
+            false,
+            false,
+        )
+        .await
+        .unwrap();
+    let after = receive_for(&agent, Duration::from_millis(400)).await;
+    let caller_sent = from_caller.await.unwrap();
+
+    let relayed = before.iter().filter(|r| caller_sent.contains(&r.2)).count();
+    assert!(relayed >= 15, "{relayed} packets relayed before the prompt");
+    let prompt: Vec<_> = after
+        .iter()
+        .filter(|r| !caller_sent.contains(&r.2))
+        .collect();
+    let first = prompt.first().unwrap().0 - play_at;
+    assert!(
+        first < Duration::from_millis(60),
+        "first prompt frame after {first:?}"
+    );
+    assert!(
+        (17..=22).contains(&prompt.len()),
+        "{} prompt frames in 400 ms",
+        prompt.len()
+    );
+    let all: Vec<_> = before.iter().chain(&after).collect();
+    assert!(
+        all.windows(2)
+            .all(|w| w[1].1.sequence == w[0].1.sequence.wrapping_add(1)
+                && w[1].1.timestamp == w[0].1.timestamp.wrapping_add(160)
+                && w[1].1.ssrc == w[0].1.ssrc),
+        "numbering broken between relay and prompt"
+    );
+}
+
 #[tokio::test]
 async fn different_codecs_are_transcoded_across_the_bridge() {
     let allocator = PortAllocator::new(43_000, 43_099).unwrap();

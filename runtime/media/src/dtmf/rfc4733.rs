@@ -169,6 +169,12 @@ impl EventReceiver {
         }
     }
 
+    /// An event has started and not ended: [`EventReceiver::poll`] must keep being
+    /// called so that lost end packets still report it.
+    pub fn in_progress(&self) -> bool {
+        self.ongoing.is_some()
+    }
+
     /// The next reported key press, oldest first.
     pub fn next_event(&mut self) -> Option<ReceivedEvent> {
         self.pending.pop_front()
@@ -350,6 +356,7 @@ mod tests {
             )
             .unwrap();
         }
+        assert!(!rx.in_progress(), "ended by its end packets");
         let event = rx.next_event().unwrap();
         assert_eq!(event.digit, digit('5'));
         assert_eq!(event.duration, Duration::from_millis(100));
@@ -399,8 +406,10 @@ mod tests {
         assert_eq!((first.digit, first.ended_cleanly), (digit('2'), false));
         rx.poll(t0 + Duration::from_millis(300));
         assert_eq!(rx.next_event(), None, "not yet timed out");
+        assert!(rx.in_progress(), "the timeout still needs polling");
         rx.poll(t0 + Duration::from_millis(100) + EVENT_TIMEOUT);
         assert_eq!(rx.next_event().unwrap().digit, digit('3'));
+        assert!(!rx.in_progress());
     }
 
     #[test]

@@ -5,7 +5,9 @@
 //!
 //! Every 20 ms tick the leg sends exactly one packet — a DTMF event, the
 //! player's frame, or silence — so the peer hears a steady 50 packets per
-//! second; while bridged by relay, the other leg's packets take that place.
+//! second; while bridged by relay, the other leg's packets take that place, and while
+//! they are all the leg sends, its tick sleeps until the relay could go idle (about 10
+//! wake-ups a second instead of 50).
 
 mod task;
 

@@ -39,15 +39,20 @@ pub(super) async fn run(
         }
     };
     let mut buf = [0u8; MAX_DATAGRAM];
-    // One timer for the leg's life, moved only when the next frame is due: a packet or a
-    // command between two ticks leaves it registered as it is.
-    let mut deadline = leg.clock.next_deadline();
+    // One timer for the leg's life, moved only after it fired or when something needs an
+    // earlier wake-up: a packet or a command between two ticks leaves it registered as it
+    // is. While relaying, every relayed packet pushes the wanted wake-up later; following
+    // it would re-register the timer per packet, so the timer fires at the older time and
+    // the tick finds the relay still feeding and sleeps on.
+    let mut deadline = leg.next_wake();
+    let mut fired = false;
     let tick = tokio::time::sleep_until(deadline.into());
     tokio::pin!(tick);
     loop {
-        let due = leg.clock.next_deadline();
-        if due != deadline {
+        let due = leg.next_wake();
+        if fired || due < deadline {
             deadline = due;
+            fired = false;
             tick.as_mut().reset(due.into());
         }
         tokio::select! {
@@ -66,7 +71,10 @@ pub(super) async fn run(
                 }
             }
             Some(packet) = relay_rx.recv() => leg.on_relayed(packet),
-            () = &mut tick => leg.on_tick(),
+            () = &mut tick => {
+                fired = true;
+                leg.on_tick();
+            }
         }
     }
     if let Some(recorder) = leg.recorder.take() {
@@ -101,6 +109,9 @@ struct LegTask {
     relay: Option<(LegFormat, Relay)>,
     transcoder: Option<(LegFormat, Transcoder)>,
     last_relayed: Option<Instant>,
+    /// Frames due before this and not yet taken by the clock were the relay's (see
+    /// [`LegTask::next_wake`]).
+    covered_until: Option<Instant>,
     relay_pcm: Vec<i16>,
     caller_pcm: Vec<i16>,
     agent_pcm: Vec<i16>,
@@ -145,6 +156,7 @@ impl LegTask {
             relay: None,
             transcoder: None,
             last_relayed: None,
+            covered_until: None,
             relay_pcm: Vec::new(),
             caller_pcm: Vec::with_capacity(SAMPLES_PER_FRAME_8K),
             agent_pcm: Vec::with_capacity(SAMPLES_PER_FRAME_8K),
@@ -162,7 +174,47 @@ impl LegTask {
         self.recorder.is_some() || self.inband.is_some()
     }
 
+    /// Sends nothing of its own: every frame is either the other leg's relayed audio or,
+    /// once that stops for [`RELAY_IDLE`], silence; no frame needs the tick for keys,
+    /// playback, decoding, transcoding or a key whose end is awaited.
+    fn relay_only(&self) -> bool {
+        self.sending
+            && self.transcoder.is_none()
+            && !self.player.is_playing()
+            && !self.dtmf_out.is_busy()
+            && !self.dtmf_in.in_progress()
+            && !self.needs_decoded_audio()
+    }
+
+    /// When the tick must next run: the next frame, except while the relay feeds a
+    /// relay-only leg, whose frames then send nothing. It sleeps until the relay could
+    /// have gone idle (or the next RTCP report is due), about 10 wake-ups a second
+    /// instead of 50, and notes which frames the relay covers
+    /// ([`LegTask::consume_relayed_frames`] accounts for them when it wakes).
+    fn next_wake(&mut self) -> Instant {
+        let frame = self.clock.next_deadline();
+        let Some(last) = self.last_relayed.filter(|_| self.relay_only()) else {
+            return frame;
+        };
+        let covered = last + RELAY_IDLE;
+        self.covered_until = Some(covered);
+        frame.max(covered.min(self.reporter.next_due()))
+    }
+
+    /// Consumes the frames due before `now` that the relayed audio covered while the
+    /// tick slept, as the 20 ms tick would have: nothing sent, the outgoing stream
+    /// untouched, not counted as a stall. The frames after the relay went idle are left
+    /// for the tick (silence).
+    fn consume_relayed_frames(&mut self, now: Instant) {
+        if let Some(covered) = self.covered_until.take() {
+            self.clock.consume_until(now.min(covered));
+        }
+    }
+
     fn on_command(&mut self, command: LegCommand) {
+        // The clock may have slept over relayed frames; a playlist starts on the next
+        // frame from now, not on one the relay already covered.
+        self.consume_relayed_frames(Instant::now());
         match command {
             LegCommand::Play {
                 items,
@@ -339,6 +391,7 @@ impl LegTask {
 
     fn on_tick(&mut self) {
         let now = Instant::now();
+        self.consume_relayed_frames(now);
         while self.clock.poll_one(now) == 1 {
             let skipped = self.clock.skipped_frames() - self.skipped_seen;
             if skipped > 0 {

@@ -67,6 +67,20 @@ impl PacingClock {
         1
     }
 
+    /// Consumes, without counting them as skipped, every frame due strictly before
+    /// `until`: frames another source covered (a bridge relaying the other leg's audio
+    /// while this leg's tick slept), so none is sent late or counted as a stall. Returns
+    /// how many were consumed.
+    pub fn consume_until(&mut self, until: Instant) -> u64 {
+        let elapsed = until.saturating_duration_since(self.start).as_micros();
+        let frame = FRAME_DURATION.as_micros();
+        // Frame n is due at n × 20 ms: those before `until` are 0..ceil(elapsed / 20 ms).
+        let before = elapsed.div_ceil(frame) as u64;
+        let consumed = before.saturating_sub(self.next_frame);
+        self.next_frame += consumed;
+        consumed
+    }
+
     /// Frames consumed so far (sent or skipped).
     pub fn frames_elapsed(&self) -> u64 {
         self.next_frame
@@ -119,6 +133,24 @@ mod tests {
         assert_eq!(taken, 4);
         assert_eq!(clock.poll_one(start + Duration::from_secs(1)), 1);
         assert_eq!(clock.skipped_frames(), 46);
+    }
+
+    #[test]
+    fn frames_covered_by_another_source_are_consumed_not_skipped() {
+        let start = Instant::now();
+        let mut clock = PacingClock::new(start);
+        assert_eq!(clock.poll(start), 1);
+        // Frames 1..=4 (20..80 ms) are due before 85 ms; frame 5 (100 ms) is not.
+        assert_eq!(clock.consume_until(start + Duration::from_millis(85)), 4);
+        assert_eq!(clock.next_deadline(), start + Duration::from_millis(100));
+        // A frame due exactly at `until` is left for the caller.
+        assert_eq!(clock.consume_until(start + Duration::from_millis(100)), 0);
+        assert_eq!(clock.poll_one(start + Duration::from_millis(100)), 1);
+        // Never backwards, and nothing counts as a stall.
+        assert_eq!(clock.consume_until(start), 0);
+        assert_eq!(clock.consume_until(start + Duration::from_secs(2)), 94);
+        assert_eq!(clock.skipped_frames(), 0);
+        assert_eq!(clock.frames_elapsed(), 100);
     }
 
     #[test]
