@@ -72,20 +72,30 @@ pub(crate) async fn insert_call_recording(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     recording: &Recording,
 ) -> Result<()> {
-    sqlx::query(&format!(
-        "INSERT INTO recordings ({RECORDING_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7) \
-         ON CONFLICT (id) DO NOTHING"
-    ))
-    .bind(&recording.id.0)
-    .bind(recording.tenant_id.0)
-    .bind(&recording.call_id.0)
-    .bind(&recording.path)
-    .bind(&recording.content_type)
-    .bind(recording.duration_ms)
-    .bind(recording.created.0)
-    .execute(&mut **tx)
-    .await?;
+    let sql = format!("{INSERT_RECORDING} ON CONFLICT (id) DO NOTHING");
+    bind_recording(sqlx::query(&sql), recording)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
+}
+
+const INSERT_RECORDING: &str = "INSERT INTO recordings \
+     (id, tenant_id, call_id, path, content_type, duration_ms, created_ms) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7)";
+
+/// [`INSERT_RECORDING`]'s parameters.
+fn bind_recording<'q>(
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    recording: &'q Recording,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    query
+        .bind(&recording.id.0)
+        .bind(recording.tenant_id.0)
+        .bind(&recording.call_id.0)
+        .bind(&recording.path)
+        .bind(&recording.content_type)
+        .bind(recording.duration_ms)
+        .bind(recording.created.0)
 }
 
 const RECORDING_COLUMNS: &str =
@@ -108,19 +118,10 @@ impl Store {
     pub async fn add_recording(&self, recording: &Recording) -> Result<()> {
         recording.validate()?;
         self.call(recording.tenant_id, &recording.call_id).await?;
-        sqlx::query(&format!(
-            "INSERT INTO recordings ({RECORDING_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
-        ))
-        .bind(&recording.id.0)
-        .bind(recording.tenant_id.0)
-        .bind(&recording.call_id.0)
-        .bind(&recording.path)
-        .bind(&recording.content_type)
-        .bind(recording.duration_ms)
-        .bind(recording.created.0)
-        .execute(&self.pool)
-        .await
-        .map_err(conflict_as("recording"))?;
+        bind_recording(sqlx::query(INSERT_RECORDING), recording)
+            .execute(&self.pool)
+            .await
+            .map_err(conflict_as("recording"))?;
         Ok(())
     }
 

@@ -573,66 +573,54 @@ backend_test!(
     }
 );
 
+/// A queue call `id` from 030 1234567 starting at `start` s: the queue files it for a
+/// callback 20 s in, then it ends at 50 s as `disposition`. Returns the open tasks.
+async fn filed_then_ended(
+    store: &Store,
+    t: TenantId,
+    id: &str,
+    start: i64,
+    disposition: Disposition,
+) -> Vec<CallbackTask> {
+    store
+        .open_call(t, &call(id, Direction::Inbound, "030 1234567", at(start)))
+        .await
+        .unwrap();
+    let filed = MissedCall {
+        reason: "queue_overflow".into(),
+        call: Some(CallId::from(id)),
+        ..missed("030 1234567", "+4930555000", at(start + 20))
+    };
+    store
+        .add_missed_call(t, &filed, at(start + 20))
+        .await
+        .unwrap();
+    let end = ended(Some(at(start + 1)), at(start + 50), disposition);
+    store
+        .finish_call(t, &CallId::from(id), &end, &[])
+        .await
+        .unwrap();
+    store
+        .list_callbacks(t, Some(CallbackState::New), Page::default())
+        .await
+        .unwrap()
+}
+
 backend_test!(
     a_call_that_filed_its_own_task_is_one_miss,
     |store: Store| async move {
         let t = tenant(&store, "acme", "49").await;
-        // The queue files the caller while the call runs (overflow), then the call ends
-        // unanswered: one miss, and the filing's reason stays.
-        store
-            .open_call(t, &call("q-1", Direction::Inbound, "030 1234567", at(0)))
-            .await
-            .unwrap();
-        let filed = MissedCall {
-            reason: "queue_overflow".into(),
-            call: Some(CallId::from("q-1")),
-            ..missed("030 1234567", "+4930555000", at(20))
-        };
-        store.add_missed_call(t, &filed, at(20)).await.unwrap();
-        store
-            .finish_call(
-                t,
-                &CallId::from("q-1"),
-                &ended(Some(at(1)), at(30), Disposition::Abandoned),
-                &[],
-            )
-            .await
-            .unwrap();
-        let open = store
-            .list_callbacks(t, Some(CallbackState::New), Page::default())
-            .await
-            .unwrap();
+        // Filed during the call (overflow), then ended unanswered: one miss, and the
+        // filing's reason stays.
+        let open = filed_then_ended(&store, t, "q-1", 0, Disposition::Abandoned).await;
         assert_eq!(open.len(), 1, "{open:?}");
         assert_eq!(
             (open[0].missed_count, open[0].reason.as_str()),
             (1, "queue_overflow")
         );
-
         // A second call that overflowed and left a message: a second miss, and the list
         // says a message is waiting.
-        store
-            .open_call(t, &call("q-2", Direction::Inbound, "030 1234567", at(100)))
-            .await
-            .unwrap();
-        let filed = MissedCall {
-            reason: "queue_overflow".into(),
-            call: Some(CallId::from("q-2")),
-            ..missed("030 1234567", "+4930555000", at(120))
-        };
-        store.add_missed_call(t, &filed, at(120)).await.unwrap();
-        store
-            .finish_call(
-                t,
-                &CallId::from("q-2"),
-                &ended(Some(at(101)), at(150), Disposition::Voicemail),
-                &[],
-            )
-            .await
-            .unwrap();
-        let open = store
-            .list_callbacks(t, Some(CallbackState::New), Page::default())
-            .await
-            .unwrap();
+        let open = filed_then_ended(&store, t, "q-2", 100, Disposition::Voicemail).await;
         assert_eq!(open.len(), 1, "{open:?}");
         assert_eq!(
             (open[0].missed_count, open[0].reason.as_str()),

@@ -399,11 +399,25 @@ backend_test!(
         assert_eq!(task.state, CallbackState::New);
         assert_eq!(task.due, UnixMs(5_000_000));
 
-        // Asking again merges into the open task.
+        // Asking again on another call merges into the open task: a second miss. (The
+        // same call asking twice is one.)
         let again = services
-            .schedule_callback(callback("+49301234567", Some(4_000)))
+            .schedule_callback(CallbackFiling::on_call(
+                request("+49301234567", Some(4_000)),
+                OFFICE,
+                "another-call",
+            ))
             .await
             .unwrap();
+        let same = services
+            .schedule_callback(CallbackFiling::on_call(
+                request("+49301234567", Some(4_000)),
+                OFFICE,
+                "another-call",
+            ))
+            .await
+            .unwrap();
+        assert_eq!(same, id);
         assert_eq!(again, id);
         let listed = store
             .list_callbacks(t, None, Page::first(10))
