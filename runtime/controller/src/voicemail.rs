@@ -34,7 +34,7 @@ pub(crate) fn voicemail_left(
     let message = named
         .as_deref()
         .and_then(|id| finished().find(|take| take.id == id))
-        .or_else(|| finished().last())?;
+        .or_else(|| finished().next_back())?;
     let duration = message.length.unwrap_or_default();
     Some(VoicemailLeft {
         tenant: identity.tenant.clone(),
