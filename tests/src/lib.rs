@@ -84,25 +84,24 @@ pub fn resident_by_mapping(top: usize) -> Vec<(u64, u64, String)> {
     for line in smaps.lines() {
         let mut fields = line.split_whitespace();
         let Some(first) = fields.next() else { continue };
-        if let Some((start, end)) = first.split_once('-') {
-            if let (Ok(start), Ok(end)) =
+        if let Some((start, end)) = first.split_once('-')
+            && let (Ok(start), Ok(end)) =
                 (u64::from_str_radix(start, 16), u64::from_str_radix(end, 16))
-            {
-                let name = fields.nth(4).unwrap_or("[anon]").to_string();
-                maps.push((0, end - start, name));
-                continue;
-            }
+        {
+            let name = fields.nth(4).unwrap_or("[anon]").to_string();
+            maps.push((0, end - start, name));
+            continue;
         }
-        if first == "Rss:" {
-            if let (Some(kb), Some(last)) = (
+        if first == "Rss:"
+            && let (Some(kb), Some(last)) = (
                 fields.next().and_then(|v| v.parse::<u64>().ok()),
                 maps.last_mut(),
-            ) {
-                last.0 = kb * 1024;
-            }
+            )
+        {
+            last.0 = kb * 1024;
         }
     }
-    maps.sort_by(|a, b| b.0.cmp(&a.0));
+    maps.sort_by_key(|map| std::cmp::Reverse(map.0));
     maps.truncate(top);
     maps
 }
