@@ -35,7 +35,7 @@ fn one_dual_stack_server_takes_calls_over_tcp_and_ipv6() {
     if !wasmphony_testkit::have_sipp() {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().expect("temp dir");
     let server = Server::start(dir.path(), &["--sip", "[::1]:0"]);
     let (v4, v4_tcp) = sip_line(&server.banner, false);
     let (v6, v6_tcp) = sip_line(&server.banner, true);
