@@ -137,11 +137,13 @@ mod tests {
 
     #[test]
     fn fallback_reads_from_route_configuration() {
-        let parsed: Fallback = serde_json::from_str(r#"{"queue":"kitchen"}"#).unwrap();
+        let parsed: Fallback =
+            serde_json::from_str(r#"{"queue":"kitchen"}"#).expect("valid fallback json");
         assert_eq!(parsed, Fallback::Queue("kitchen".into()));
-        let parsed: Fallback = serde_json::from_str(r#""voicemail""#).unwrap();
+        let parsed: Fallback = serde_json::from_str(r#""voicemail""#).expect("valid fallback json");
         assert_eq!(parsed, Fallback::Voicemail);
-        let parsed: Fallback = serde_json::from_str(r#"{"dial":["+1555","101"]}"#).unwrap();
+        let parsed: Fallback =
+            serde_json::from_str(r#"{"dial":["+1555","101"]}"#).expect("valid fallback json");
         assert_eq!(parsed, Fallback::Dial(vec!["+1555".into(), "101".into()]));
         assert!(serde_json::from_str::<Fallback>(r#"{"teleport":"x"}"#).is_err());
     }
