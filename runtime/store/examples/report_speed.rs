@@ -20,7 +20,7 @@ const TAGS: [&str; 3] = ["order", "booking", "complaint"];
 /// The `n`th call of the year: its opening and its end, all derived from `n`.
 fn call(slug: &str, n: u64, calls: u64, agents: &[UserId]) -> (NewCall, CallEnd) {
     let start = UnixMs(1_767_225_600_000 + (n as i64) * (365 * DAY_MS) / (calls as i64));
-    let inbound = n % 5 != 0;
+    let inbound = !n.is_multiple_of(5);
     let customer = format!("+4930{:07}", n * 7_919 % 50_000);
     let (from, to) = if inbound {
         (customer, "+4930555000".to_string())
