@@ -401,22 +401,15 @@ backend_test!(
 
         // Asking again on another call merges into the open task: a second miss. (The
         // same call asking twice is one.)
-        let again = services
-            .schedule_callback(CallbackFiling::on_call(
+        let ask_on_another_call = || {
+            services.schedule_callback(CallbackFiling::on_call(
                 request("+49301234567", Some(4_000)),
                 OFFICE,
                 "another-call",
             ))
-            .await
-            .unwrap();
-        let same = services
-            .schedule_callback(CallbackFiling::on_call(
-                request("+49301234567", Some(4_000)),
-                OFFICE,
-                "another-call",
-            ))
-            .await
-            .unwrap();
+        };
+        let again = ask_on_another_call().await.unwrap();
+        let same = ask_on_another_call().await.unwrap();
         assert_eq!(same, id);
         assert_eq!(again, id);
         let listed = store

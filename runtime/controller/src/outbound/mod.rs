@@ -8,5 +8,5 @@ mod follow;
 mod place;
 mod ring;
 
-pub(crate) use place::{AnsweredLeg, resolve_target, send_bye};
+pub(crate) use place::{AnsweredLeg, DialRequest, resolve_target, send_bye};
 pub(crate) use ring::{RingFailure, ring};

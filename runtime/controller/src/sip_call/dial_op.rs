@@ -5,6 +5,7 @@ use std::time::{Duration, SystemTime};
 
 use tokio::time::Instant;
 use wasmphony_engine::api::{CallError, DialOptions, DialOutcome, DialStrategy};
+use wasmphony_media::codec::Codec;
 use wasmphony_media::leg::LegEvent;
 use wasmphony_sip::message::StatusCode;
 
@@ -15,7 +16,7 @@ use crate::call_record::CallRecording;
 use crate::in_dialog::TransferOrder;
 use crate::journal::CallBridge;
 use crate::limits::{MAX_DIAL_TARGETS, MAX_RING_SECONDS};
-use crate::outbound::{AnsweredLeg, RingFailure, resolve_target, ring, send_bye};
+use crate::outbound::{AnsweredLeg, DialRequest, RingFailure, resolve_target, ring, send_bye};
 
 /// Ring time when the scenario gives none (and of a transfer's target).
 pub(super) const DEFAULT_RING_SECONDS: u32 = 30;
@@ -108,35 +109,19 @@ impl SipCall {
             .ok_or(CallError::Hangup)?;
         // An answered caller hears silence while the targets ring (no ringback tone yet).
         self.finish_play().await;
-        let context = self.context.clone();
-        let prompts = self.prompts.clone();
         let outcome = match options.strategy {
             DialStrategy::Parallel => {
-                ring(
-                    &context,
-                    &prompts,
-                    groups.into_iter().flatten().collect(),
-                    &caller_id,
-                    codec,
-                    ring_time,
-                    &mut self.gone,
-                )
-                .await
+                let requests = groups.into_iter().flatten().collect();
+                self.ring_for_caller(requests, &caller_id, codec, ring_time)
+                    .await
             }
             DialStrategy::Sequential => {
                 let mut outcome = Err(RingFailure::NoAnswer);
                 let mut busy = false;
                 for group in groups {
-                    outcome = ring(
-                        &context,
-                        &prompts,
-                        group,
-                        &caller_id,
-                        codec,
-                        ring_time,
-                        &mut self.gone,
-                    )
-                    .await;
+                    outcome = self
+                        .ring_for_caller(group, &caller_id, codec, ring_time)
+                        .await;
                     match &outcome {
                         Ok(_) | Err(RingFailure::CallerGone) => break,
                         Err(RingFailure::Busy) => busy = true,
@@ -281,6 +266,30 @@ impl SipCall {
 }
 
 impl SipCall {
+    /// Rings `requests` showing `caller_id`, with the call's context and prompts; the
+    /// caller hanging up stops the ringing. Every way a call rings out goes through here:
+    /// a dial, a queue's agents or backup, a transfer's target.
+    pub(super) async fn ring_for_caller(
+        &mut self,
+        requests: Vec<DialRequest>,
+        caller_id: &str,
+        codec: Codec,
+        ring_time: Duration,
+    ) -> Result<AnsweredLeg, RingFailure> {
+        let context = self.context.clone();
+        let prompts = self.prompts.clone();
+        ring(
+            &context,
+            &prompts,
+            requests,
+            caller_id,
+            codec,
+            ring_time,
+            &mut self.gone,
+        )
+        .await
+    }
+
     /// Starts recording the bridge from the caller's leg (caller left, far party right:
     /// the leg hears what it relays); books it and returns its id. A bridge that did not
     /// link, or a leg that refused, leaves no empty file behind.

@@ -25,7 +25,7 @@ use wasmphony_media::dtmf::Digit;
 use super::SipCall;
 use super::dial_op::BridgeVia;
 use super::wake::Wake;
-use crate::outbound::{RingFailure, resolve_target, ring};
+use crate::outbound::{RingFailure, resolve_target};
 use crate::prompts::playlist;
 use crate::queues::{
     CALLER_EVENTS, CallbackTask, CallerEvent, QueueCommand, QueueHandle, announcement,
@@ -286,19 +286,10 @@ impl SipCall {
             .caller_format
             .map(|f| f.codec)
             .ok_or(RingFailure::CallerGone)?;
-        let context = self.context.clone();
-        let prompts = self.prompts.clone();
         let caller_id = self.info.from.clone();
-        let answered = ring(
-            &context,
-            &prompts,
-            requests,
-            &caller_id,
-            codec,
-            ring_time,
-            &mut self.gone,
-        )
-        .await?;
+        let answered = self
+            .ring_for_caller(requests, &caller_id, codec, ring_time)
+            .await?;
         let agent = agents
             .iter()
             .find(|(_, extension)| *extension == answered.label)

@@ -25,7 +25,7 @@ use wasmphony_engine::api::{CallError, CallbackRequest, DialTarget, EnqueueOptio
 use super::SipCall;
 use super::dial_op::BridgeVia;
 use super::enqueue::Waited;
-use crate::outbound::{RingFailure, resolve_target, ring};
+use crate::outbound::{RingFailure, resolve_target};
 use crate::queues::QueueHandle;
 
 /// Most queues one caller passes through, the first included.
@@ -144,19 +144,9 @@ impl SipCall {
                     return Err(self.caller_left());
                 };
                 self.finish_play().await;
-                let context = self.context.clone();
-                let prompts = self.prompts.clone();
                 let caller_id = self.info.from.clone();
-                ring(
-                    &context,
-                    &prompts,
-                    requests,
-                    &caller_id,
-                    codec,
-                    ring_time,
-                    &mut self.gone,
-                )
-                .await
+                self.ring_for_caller(requests, &caller_id, codec, ring_time)
+                    .await
             }
             Ok(_) => Err(RingFailure::NoAnswer),
             Err(error) => Err(RingFailure::Failed(error)),

@@ -24,7 +24,7 @@ use super::dial_op::DEFAULT_RING_SECONDS;
 use super::far_leg::FarLeg;
 use crate::in_dialog::TransferOrder;
 use crate::journal::CallBridge;
-use crate::outbound::{AnsweredLeg, RingFailure, resolve_target, ring};
+use crate::outbound::{AnsweredLeg, RingFailure, resolve_target};
 
 /// The tag a transferred call's record carries.
 pub const TRANSFERRED_TAG: &str = "transferred";
@@ -103,19 +103,10 @@ impl SipCall {
             .caller_format
             .map(|format| format.codec)
             .ok_or(RingFailure::CallerGone)?;
-        let context = self.context.clone();
-        let prompts = self.prompts.clone();
         let caller_id = self.info.from.clone();
-        ring(
-            &context,
-            &prompts,
-            requests,
-            &caller_id,
-            codec,
-            Duration::from_secs(u64::from(DEFAULT_RING_SECONDS)),
-            &mut self.gone,
-        )
-        .await
+        let ring_time = Duration::from_secs(u64::from(DEFAULT_RING_SECONDS));
+        self.ring_for_caller(requests, &caller_id, codec, ring_time)
+            .await
     }
 
     /// The call's record and live view learn who transferred the caller to whom.
