@@ -12,7 +12,6 @@ use wasmphony_sip::message::StatusCode;
 use super::SipCall;
 use super::far_leg::next_order;
 use super::transfer::TransferEnd;
-use crate::call_record::CallRecording;
 use crate::in_dialog::TransferOrder;
 use crate::journal::CallBridge;
 use crate::limits::{MAX_DIAL_TARGETS, MAX_RING_SECONDS};
@@ -294,7 +293,7 @@ impl SipCall {
     /// the leg hears what it relays); books it and returns its id. A bridge that did not
     /// link, or a leg that refused, leaves no empty file behind.
     async fn start_bridge_recording(
-        &mut self,
+        &self,
         linked: bool,
         id: String,
         relative: String,
@@ -305,16 +304,10 @@ impl SipCall {
             _ => false,
         };
         if !started {
-            let path = self.context.data_dir.join("recordings").join(&relative);
-            let _ = std::fs::remove_file(path);
+            let _ = std::fs::remove_file(self.recording_file(&relative));
             return None;
         }
-        self.book.lock().recording_started(CallRecording {
-            id: id.clone(),
-            path: relative,
-            started_at: SystemTime::now(),
-            length: None,
-        });
+        self.recording_began(&id, relative);
         Some(id)
     }
 }

@@ -29,12 +29,7 @@ impl SipCall {
         leg.start_recording(file)
             .await
             .map_err(|e| CallError::Rejected(e.to_string()))?;
-        self.book.lock().recording_started(CallRecording {
-            id: id.clone(),
-            path: relative,
-            started_at: SystemTime::now(),
-            length: None,
-        });
+        self.recording_began(&id, relative);
         let seconds = match options.max_seconds {
             0 => MAX_RECORD_SECONDS,
             n => n.min(MAX_RECORD_SECONDS),
@@ -84,9 +79,24 @@ impl SipCall {
         self.recordings += 1;
         let id = format!("{}-{}", file_safe(&self.info.id), self.recordings);
         let relative = self.recording_relative_path(&id);
-        let path = self.context.data_dir.join("recordings").join(&relative);
-        let file = open(&path).map_err(|e| CallError::Rejected(format!("recording file: {e}")))?;
+        let file = open(&self.recording_file(&relative))
+            .map_err(|e| CallError::Rejected(format!("recording file: {e}")))?;
         Ok((id, relative, file))
+    }
+
+    /// Books that recording `id` (file `relative`) started now, on whichever leg.
+    pub(super) fn recording_began(&self, id: &str, relative: String) {
+        self.book.lock().recording_started(CallRecording {
+            id: id.to_string(),
+            path: relative,
+            started_at: SystemTime::now(),
+            length: None,
+        });
+    }
+
+    /// The file of a recording's path relative to the recordings directory.
+    pub(super) fn recording_file(&self, relative: &str) -> std::path::PathBuf {
+        self.context.data_dir.join("recordings").join(relative)
     }
 
     /// Books the end of recording `id`, started at `started`.
