@@ -129,6 +129,7 @@ fn unanswered(failure: &RingFailure) -> Disposition {
     match failure {
         RingFailure::Busy => Disposition::Rejected(486),
         RingFailure::NoAnswer => Disposition::NoAnswer,
+        RingFailure::Refused(status) => Disposition::Rejected(status.as_u16()),
         // The extension hung up while the other party rang.
         RingFailure::CallerGone => Disposition::Abandoned,
         RingFailure::Failed(_) => Disposition::Rejected(480),

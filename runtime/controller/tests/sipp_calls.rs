@@ -317,26 +317,7 @@ async fn the_voicemail_fallback_records_the_callers_audio() {
         .unwrap()
         .unwrap();
     // A 440 Hz tone for the whole call: the greeting and beep, then the recording.
-    let mut encoder = Encoder::new(Codec::Pcmu).unwrap();
-    let mut tick = tokio::time::interval(Duration::from_millis(20));
-    for i in 0..300u32 {
-        tick.tick().await;
-        let pcm: Vec<i16> = (0..160)
-            .map(|n| {
-                (8000.0
-                    * (2.0 * std::f64::consts::PI * 440.0 * f64::from(i * 160 + n) / 8000.0).sin())
-                    as i16
-            })
-            .collect();
-        let mut payload = Vec::new();
-        encoder.encode(&pcm, &mut payload).unwrap();
-        let mut packet = vec![0x80, 0];
-        packet.extend((i as u16).to_be_bytes());
-        packet.extend((i * 160).to_be_bytes());
-        packet.extend(0x0bad_cafe_u32.to_be_bytes());
-        packet.extend(payload);
-        let _ = media.send_to(&packet, leg).await;
-    }
+    send_tone(&media, leg, 300).await;
     caller.await.unwrap().assert_clean();
     let record = harness.next_record().await;
     harness.assert_no_live_calls().await;
@@ -371,4 +352,76 @@ async fn the_voicemail_fallback_records_the_callers_audio() {
         rms > 2000.0,
         "the caller's channel carries the tone: rms {rms:.0}"
     );
+}
+
+/// The voicemail fallback asks for 5 s of silence to end the message: a caller who speaks,
+/// then says nothing (and whose phone sends nothing), gets the message closed about 5 s
+/// later and the call hung up by the host, long before the 120 s limit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_voicemail_ends_when_the_caller_falls_silent() {
+    if !sipp_available() {
+        return;
+    }
+    let mut setup = Setup::test_guest("trap");
+    setup.fallback = wasmphony_engine::Fallback::Voicemail;
+    let mut harness = start(setup, "voicemail-silence").await;
+    let media = Arc::new(UdpSocket::bind("127.0.0.1:0").await.unwrap());
+    let port = media.local_addr().unwrap().port().to_string();
+    let caller = tokio::spawn(run_sipp(uac_args(
+        "uac_wait_bye.xml",
+        harness.sip,
+        &[("rtp_sink", port)],
+    )));
+    let mut buf = [0u8; 2048];
+    let (_, leg) = tokio::time::timeout(Duration::from_secs(10), media.recv_from(&mut buf))
+        .await
+        .unwrap()
+        .unwrap();
+    // The greeting and beep, then about two seconds of message, then nothing.
+    let talking = std::time::Instant::now();
+    send_tone(&media, leg, 150).await;
+    let talked = talking.elapsed();
+    caller.await.unwrap().assert_clean();
+    let record = harness.next_record().await;
+    harness.assert_no_live_calls().await;
+    assert_eq!(record.hangup_side, HangupSide::Host, "{record:?}");
+    assert_eq!(record.disposition, Disposition::Voicemail);
+    let message = &record.recordings[0];
+    let length = message.length.unwrap();
+    // The message holds the talk after the beep plus the 5 s of silence that ended it.
+    assert!(
+        length >= Duration::from_secs(5) && length < talked + Duration::from_secs(8),
+        "message of {length:?} after {talked:?} of talk"
+    );
+    let path = harness.data_dir.join("recordings").join(&message.path);
+    let wav = hound::WavReader::open(&path).unwrap();
+    let seconds = f64::from(wav.duration()) / 8000.0;
+    assert!(
+        (seconds - length.as_secs_f64()).abs() < 1.0,
+        "file of {seconds:.2} s, booked {length:?}"
+    );
+}
+
+/// Sends `packets` 20 ms PCMU frames of a 440 Hz tone (peak 8000) from `media` to `leg`.
+async fn send_tone(media: &UdpSocket, leg: std::net::SocketAddr, packets: u32) {
+    let mut encoder = Encoder::new(Codec::Pcmu).unwrap();
+    let mut tick = tokio::time::interval(Duration::from_millis(20));
+    for i in 0..packets {
+        tick.tick().await;
+        let pcm: Vec<i16> = (0..160)
+            .map(|n| {
+                (8000.0
+                    * (2.0 * std::f64::consts::PI * 440.0 * f64::from(i * 160 + n) / 8000.0).sin())
+                    as i16
+            })
+            .collect();
+        let mut payload = Vec::new();
+        encoder.encode(&pcm, &mut payload).unwrap();
+        let mut packet = vec![0x80, 0];
+        packet.extend((i as u16).to_be_bytes());
+        packet.extend((i * 160).to_be_bytes());
+        packet.extend(0x0bad_cafe_u32.to_be_bytes());
+        packet.extend(payload);
+        let _ = media.send_to(&packet, leg).await;
+    }
 }

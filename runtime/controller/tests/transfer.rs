@@ -184,15 +184,16 @@ async fn an_agent_transfers_the_customer_to_a_third_party() {
     assert_eq!(record.hangup_side, HangupSide::Caller);
 }
 
-/// A transfer to a busy party: NOTIFY `486 Busy Here` (terminated) and the customer
-/// stays with the agent, whose echo goes on until the customer hangs up.
+/// A transfer to a party that declines: NOTIFY `603 Decline` (terminated: the target's own
+/// status, not a generic one) and the customer stays with the agent, whose echo goes on
+/// until the customer hangs up.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_transfer_leaves_the_customer_with_the_agent() {
     if !sipp_available() {
         return;
     }
     let third_port = free_udp_port();
-    let third = sipp_party("uas_busy.xml", third_port, false, &[]);
+    let third = sipp_party("uas_declines.xml", third_port, false, &[]);
     let agent_port = free_udp_port();
     let agent = sipp_party(
         "uas_agent_transfer_fails.xml",
@@ -202,7 +203,7 @@ async fn a_failed_transfer_leaves_the_customer_with_the_agent() {
     );
     let talk = Duration::from_secs(5);
     let customer = customer_calls(
-        "transfer-busy",
+        "transfer-declined",
         "uac_hangs_up.xml",
         agent_port,
         talk,
@@ -213,7 +214,7 @@ async fn a_failed_transfer_leaves_the_customer_with_the_agent() {
     agent.await.unwrap().assert_clean();
     third.await.unwrap().assert_clean();
 
-    // The busy answer comes about 1.5 s in; the agent's echo goes on to the end.
+    // The refusal comes about 1.5 s in; the agent's echo goes on to the end.
     let late = customer
         .echoes
         .iter()

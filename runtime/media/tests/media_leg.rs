@@ -206,7 +206,7 @@ async fn same_codec_bridge_relays_bytes_untouched_and_records_both_sides() {
     .await;
     let path = std::env::temp_dir().join(format!("wasmphony-media-leg-{}.wav", std::process::id()));
     leg_a
-        .start_recording(std::fs::File::create(&path).unwrap())
+        .start_recording(std::fs::File::create(&path).unwrap(), None)
         .await
         .unwrap();
     leg_a.bridge_to(Some(&leg_b)).await.unwrap();
@@ -523,4 +523,47 @@ async fn a_held_leg_relays_nothing_and_its_control_does_not_keep_it_alive() {
             .is_empty()
     );
     assert!(control.renegotiated(caller_addr, true).await.is_err());
+}
+
+/// A recording asked to stop after silence reports it once the caller's tone stops (and
+/// not while it plays); the file keeps the tone.
+#[tokio::test]
+async fn a_recording_reports_when_the_caller_falls_silent() {
+    let allocator = PortAllocator::new(43_400, 43_499).unwrap();
+    let library = library();
+    let caller = Arc::new(UdpSocket::bind((LOCALHOST, 0)).await.unwrap());
+    let (mut leg, address) = leg(&allocator, PCMU, &caller, &library).await;
+    let path = std::env::temp_dir().join(format!(
+        "wasmphony-media-leg-silence-{}.wav",
+        std::process::id()
+    ));
+    leg.start_recording(
+        std::fs::File::create(&path).unwrap(),
+        Some(Duration::from_millis(300)),
+    )
+    .await
+    .unwrap();
+    // One second of tone: longer than the silence asked for, so a detector that ignored
+    // the audio would fire during it.
+    let talking = tokio::spawn(send_tone(Arc::clone(&caller), address, PCMU, 440.0, 50));
+    let early = timeout(Duration::from_millis(900), leg.next_event()).await;
+    assert!(early.is_err(), "an event while the caller talks: {early:?}");
+    talking.await.unwrap();
+    let stopped_talking = Instant::now();
+    let event = timeout(Duration::from_secs(3), leg.next_event()).await;
+    assert_eq!(event, Ok(Some(LegEvent::Silence)));
+    let after = stopped_talking.elapsed();
+    assert!(
+        after >= Duration::from_millis(250) && after < Duration::from_secs(2),
+        "silence reported {after:?} after the tone stopped"
+    );
+    leg.stop_recording().await.unwrap();
+    let samples: Vec<i16> = hound::WavReader::open(&path)
+        .unwrap()
+        .samples::<i16>()
+        .map(Result::unwrap)
+        .collect();
+    let caller_side: Vec<i16> = samples.chunks(2).map(|p| p[0]).collect();
+    assert!(rms(&caller_side) > 1000.0, "rms {}", rms(&caller_side));
+    std::fs::remove_file(&path).unwrap();
 }

@@ -43,7 +43,7 @@ pub struct CsvCursor {
 }
 
 /// The CSV columns of [`Store::export_calls_csv`], in order.
-pub const CSV_COLUMNS: [&str; 20] = [
+pub const CSV_COLUMNS: [&str; 21] = [
     "id",
     "status",
     "direction",
@@ -54,6 +54,7 @@ pub const CSV_COLUMNS: [&str; 20] = [
     "source",
     "start_ms",
     "answer_ms",
+    "connected_ms",
     "end_ms",
     "duration_ms",
     "talk_ms",
@@ -296,6 +297,7 @@ fn csv_row(call: &Call) -> Vec<String> {
         text(&call.source),
         call.start.0.to_string(),
         time(call.answer),
+        time(call.connected),
         time(call.end),
         call.duration_ms.to_string(),
         call.talk_ms.to_string(),

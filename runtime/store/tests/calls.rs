@@ -537,6 +537,7 @@ backend_test!(
             let mut end = answered(call.start, 1, 5);
             if i == 42 {
                 end.tags = vec!["a,b \"quoted\"".into()];
+                end.connected = Some(call.start.plus_ms(3_000));
             }
             store.finish_call(t, &call.id, &end, &[]).await.unwrap();
         }
@@ -561,8 +562,19 @@ backend_test!(
             .iter()
             .find(|row| row.get(0) == Some("c00042"))
             .unwrap();
-        assert_eq!(tagged.get(19), Some("a,b \"quoted\""));
-        assert_eq!(tagged.get(11), Some("5000"));
+        let column = |name: &str| CSV_COLUMNS.iter().position(|c| *c == name).unwrap();
+        assert_eq!(tagged.get(column("tags")), Some("a,b \"quoted\""));
+        assert_eq!(tagged.get(column("duration_ms")), Some("5000"));
+        // When a person took the call, beside when the host answered it.
+        let start: i64 = tagged.get(column("start_ms")).unwrap().parse().unwrap();
+        let connected: i64 = tagged.get(column("connected_ms")).unwrap().parse().unwrap();
+        let answer: i64 = tagged.get(column("answer_ms")).unwrap().parse().unwrap();
+        assert_eq!((answer - start, connected - start), (1_000, 3_000));
+        let untouched = rows
+            .iter()
+            .find(|row| row.get(0) == Some("c00043"))
+            .unwrap();
+        assert_eq!(untouched.get(column("connected_ms")), Some(""));
 
         let filtered = CallFilter {
             since: Some(at(100)),

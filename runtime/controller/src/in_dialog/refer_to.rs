@@ -110,13 +110,13 @@ pub(crate) fn parse_refer_to(
             .socket_addr(5060)
             .is_some_and(|addr| scope.our_addrs.contains(&addr));
     if ours {
-        let user = uri.user.as_deref().ok_or(ReferToError::NoUser)?;
-        return if (scope.has_extension)(user) {
-            Ok(DialTarget::Extension(user.to_string()))
-        } else if is_dialable_number(user) {
-            Ok(DialTarget::Number(user.to_string()))
+        let user = unescaped(uri.user.as_deref().ok_or(ReferToError::NoUser)?)?;
+        return if (scope.has_extension)(&user) {
+            Ok(DialTarget::Extension(user))
+        } else if is_dialable_number(&user) {
+            Ok(DialTarget::Number(user))
         } else {
-            Err(ReferToError::Unknown(printable(user)))
+            Err(ReferToError::Unknown(printable(&user)))
         };
     }
     if uri.host_port.socket_addr(5060).is_none() {
@@ -149,6 +149,15 @@ fn tel_number(rest: &str) -> Result<DialTarget, ReferToError> {
     } else {
         Err(ReferToError::Unknown(printable(&number)))
     }
+}
+
+/// A user part with its escapes undone (`%2B359…` is `+359…`; phones escape what the
+/// user-part grammar reserves). Escapes that do not make UTF-8 are unreadable.
+fn unescaped(user: &str) -> Result<String, ReferToError> {
+    percent_encoding::percent_decode_str(user)
+        .decode_utf8()
+        .map(std::borrow::Cow::into_owned)
+        .map_err(|_| ReferToError::Unparsable)
 }
 
 /// A peer's text fit for a Warning header and a log line.
@@ -200,6 +209,20 @@ mod tests {
             Err(ReferToError::Unknown("alice".into()))
         );
         assert_eq!(parse("<sip:demo>"), Err(ReferToError::NoUser));
+        assert_eq!(
+            parse("<sip:%2B359888123456@demo>"),
+            Ok(DialTarget::Number("+359888123456".into())),
+            "escaped user parts are read unescaped"
+        );
+        assert_eq!(
+            parse("<sip:%31%30%32@demo>"),
+            Ok(DialTarget::Extension("102".into()))
+        );
+        assert_eq!(
+            parse("<sip:%FF%FE@demo>"),
+            Err(ReferToError::Unparsable),
+            "escapes that are not UTF-8"
+        );
         assert_eq!(
             parse("<sip:alice@demo>").unwrap_err().status(),
             StatusCode::NOT_FOUND

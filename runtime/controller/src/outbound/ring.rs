@@ -14,7 +14,7 @@ use wasmphony_media::play::PromptLibrary;
 use wasmphony_media::sdp::{SessionDescription, create_offer, process_answer};
 use wasmphony_sip::dialog::Dialog;
 use wasmphony_sip::endpoint::{ClientEvent, Target};
-use wasmphony_sip::message::Response;
+use wasmphony_sip::message::{Response, StatusCode};
 
 use super::place::{AnsweredLeg, DialRequest, LegNews, PlacedLeg, Settle, place, send_bye};
 use crate::context::ControllerContext;
@@ -29,6 +29,9 @@ pub(crate) enum RingFailure {
     Busy,
     /// Nobody answered in time.
     NoAnswer,
+    /// Every leg ended without answering, none busy, and at least one refused with
+    /// this final status (the most telling one: see [`Refusals`]).
+    Refused(StatusCode),
     /// The caller left while the targets rang.
     CallerGone,
     /// No leg could be placed.
@@ -74,7 +77,7 @@ pub(crate) async fn ring(
         ));
     }
     let deadline = Instant::now() + ring_time;
-    let mut busy = false;
+    let mut refusals = Refusals::default();
     loop {
         let event = tokio::select! {
             biased;
@@ -89,11 +92,7 @@ pub(crate) async fn ring(
             event = events.recv() => event,
         };
         let Some((index, event)) = event else {
-            return Err(if busy {
-                RingFailure::Busy
-            } else {
-                RingFailure::NoAnswer
-            });
+            return Err(refusals.failure());
         };
         let event = match event {
             LegNews::Event(event) => event,
@@ -124,15 +123,43 @@ pub(crate) async fn ring(
                     Err(error) => tracing::info!("answered leg unusable: {error:?}"),
                 }
             }
-            Some(refused) => busy |= matches!(refused.status.as_u16(), 486 | 600),
+            Some(refused) => refusals.note(refused.status),
             None => {}
         }
         if legs.iter().all(Option::is_none) {
-            return Err(if busy {
-                RingFailure::Busy
-            } else {
-                RingFailure::NoAnswer
-            });
+            return Err(refusals.failure());
+        }
+    }
+}
+
+/// The final refusals of a ring group, reduced to what the group's failure says: busy
+/// when any leg was busy (486/600), else the most telling refusal in the spirit of RFC
+/// 3261 §16.7 (a 6xx over a 4xx over a 5xx, the first of a class), else no answer.
+#[derive(Debug, Default)]
+struct Refusals {
+    busy: bool,
+    best: Option<StatusCode>,
+}
+
+impl Refusals {
+    fn note(&mut self, status: StatusCode) {
+        self.busy |= matches!(status.as_u16(), 486 | 600);
+        let rank = |status: StatusCode| match status.as_u16() / 100 {
+            6 => 0,
+            4 => 1,
+            5 => 2,
+            _ => 3,
+        };
+        if status.as_u16() >= 400 && self.best.is_none_or(|best| rank(status) < rank(best)) {
+            self.best = Some(status);
+        }
+    }
+
+    fn failure(&self) -> RingFailure {
+        match self.best {
+            _ if self.busy => RingFailure::Busy,
+            Some(status) => RingFailure::Refused(status),
+            None => RingFailure::NoAnswer,
         }
     }
 }
@@ -204,4 +231,39 @@ async fn answered(
         session_media,
         may_transfer: leg.request.may_transfer,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failure_of(statuses: &[u16]) -> String {
+        let mut refusals = Refusals::default();
+        for status in statuses {
+            refusals.note(StatusCode::new(*status).unwrap());
+        }
+        match refusals.failure() {
+            RingFailure::Refused(status) => format!("Refused({})", status.as_u16()),
+            other => format!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_group_fails_with_its_most_telling_refusal() {
+        assert_eq!(failure_of(&[]), "NoAnswer");
+        assert_eq!(failure_of(&[404, 486, 603]), "Busy", "any busy leg");
+        assert_eq!(failure_of(&[600]), "Busy");
+        assert_eq!(failure_of(&[503, 404]), "Refused(404)", "a 4xx over a 5xx");
+        assert_eq!(
+            failure_of(&[404, 403]),
+            "Refused(404)",
+            "the first of a class"
+        );
+        assert_eq!(
+            failure_of(&[404, 603, 480]),
+            "Refused(603)",
+            "a 6xx over all"
+        );
+        assert_eq!(failure_of(&[500]), "Refused(500)");
+    }
 }

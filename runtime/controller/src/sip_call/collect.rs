@@ -39,7 +39,7 @@ impl SipCall {
                     collector.start_timer(StdInstant::now());
                     None
                 }
-                Wake::Deadline => collector.poll(StdInstant::now()),
+                Wake::Deadline | Wake::Silence => collector.poll(StdInstant::now()),
                 Wake::Gone => return Err(self.caller_left()),
             };
             if let Some(outcome) = outcome {

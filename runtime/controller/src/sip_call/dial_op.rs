@@ -128,9 +128,9 @@ impl SipCall {
                     }
                 }
                 match outcome {
-                    Err(RingFailure::NoAnswer | RingFailure::Failed(_)) if busy => {
-                        Err(RingFailure::Busy)
-                    }
+                    Err(
+                        RingFailure::NoAnswer | RingFailure::Refused(_) | RingFailure::Failed(_),
+                    ) if busy => Err(RingFailure::Busy),
                     other => other,
                 }
             }
@@ -154,7 +154,8 @@ impl SipCall {
             Ok(answered) => self.bridge(answered, via).await,
             Err(RingFailure::CallerGone) => Err(self.caller_left()),
             Err(RingFailure::Busy) => Err(CallError::Busy),
-            Err(RingFailure::NoAnswer) => Err(CallError::NoAnswer),
+            // A refusal other than busy is, to the scenario, nobody picking up.
+            Err(RingFailure::NoAnswer | RingFailure::Refused(_)) => Err(CallError::NoAnswer),
             Err(RingFailure::Failed(error)) => Err(error),
         }
     }
@@ -300,7 +301,7 @@ impl SipCall {
         file: std::fs::File,
     ) -> Option<String> {
         let started = match self.leg.as_ref() {
-            Some(caller) if linked => caller.start_recording(file).await.is_ok(),
+            Some(caller) if linked => caller.start_recording(file, None).await.is_ok(),
             _ => false,
         };
         if !started {

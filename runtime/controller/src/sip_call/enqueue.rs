@@ -130,6 +130,8 @@ impl SipCall {
                         self.keep_type_ahead(digit);
                         continue;
                     }
+                    // No recording runs while waiting in a queue.
+                    Wake::Silence => continue,
                 },
                 event = events.recv() => event,
             };

@@ -32,7 +32,7 @@ impl SipCall {
                 Wake::Digit(key) => self.keep_type_ahead(key),
                 Wake::PlayEnded => return Ok(None),
                 Wake::Gone => return Err(self.caller_left()),
-                Wake::Deadline => {}
+                Wake::Deadline | Wake::Silence => {}
             }
         }
     }

@@ -12,9 +12,9 @@ use crate::call_record::CallRecording;
 use crate::limits::{MAX_RECORD_SECONDS, MAX_RECORDINGS_PER_CALL};
 
 impl SipCall {
-    /// Records until the time limit, a terminator key, or the caller hanging
-    /// up (the message is kept). Returns the recording id. Silence detection
-    /// (`silence_seconds`) is not applied yet.
+    /// Records until the time limit, a terminator key, `silence_seconds` of the caller
+    /// saying nothing, or the caller hanging up (the message is kept in every case).
+    /// Returns the recording id.
     pub(super) async fn record_caller(
         &mut self,
         options: &RecordOptions,
@@ -26,7 +26,9 @@ impl SipCall {
         }
         let (id, relative, file) = self.open_recording()?;
         let leg = self.leg.as_ref().ok_or(CallError::Hangup)?;
-        leg.start_recording(file)
+        let stop_after_silence = (options.silence_seconds > 0)
+            .then(|| Duration::from_secs(u64::from(options.silence_seconds)));
+        leg.start_recording(file, stop_after_silence)
             .await
             .map_err(|e| CallError::Rejected(e.to_string()))?;
         self.recording_began(&id, relative);
@@ -45,7 +47,7 @@ impl SipCall {
             match self.next_wake(Some(until)).await {
                 Wake::Digit(key) if terminators.contains(&key) => break,
                 Wake::Digit(_) | Wake::PlayEnded => {}
-                Wake::Deadline => break,
+                Wake::Deadline | Wake::Silence => break,
                 Wake::Gone => {
                     // Dropping the leg finishes the file: the message is kept.
                     self.caller_left();

@@ -144,6 +144,7 @@ fn failure_status(failure: &RingFailure) -> StatusCode {
     match failure {
         RingFailure::Busy => StatusCode::BUSY_HERE,
         RingFailure::NoAnswer => StatusCode::TEMPORARILY_UNAVAILABLE,
+        RingFailure::Refused(status) => *status,
         RingFailure::CallerGone => StatusCode::REQUEST_TERMINATED,
         RingFailure::Failed(CallError::NotFound(_)) => StatusCode::NOT_FOUND,
         RingFailure::Failed(CallError::Invalid(_)) => StatusCode::BAD_REQUEST,
@@ -160,6 +161,11 @@ mod tests {
     fn failures_are_reported_with_their_sip_status() {
         assert_eq!(failure_status(&RingFailure::Busy).as_u16(), 486);
         assert_eq!(failure_status(&RingFailure::NoAnswer).as_u16(), 480);
+        assert_eq!(
+            failure_status(&RingFailure::Refused(StatusCode::DECLINE)).as_u16(),
+            603,
+            "the target's own refusal"
+        );
         assert_eq!(failure_status(&RingFailure::CallerGone).as_u16(), 487);
         assert_eq!(
             failure_status(&RingFailure::Failed(CallError::NotFound("x".into()))).as_u16(),

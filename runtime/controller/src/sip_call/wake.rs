@@ -15,6 +15,8 @@ use crate::limits::STOP_PLAY_WAIT;
 pub(super) enum Wake {
     Digit(Digit),
     PlayEnded,
+    /// The caller fell silent for as long as the running recording asked.
+    Silence,
     Deadline,
     /// The caller left, or the media leg failed.
     Gone,
@@ -55,6 +57,7 @@ impl SipCall {
             event = leg.next_event() => match event {
                 Some(LegEvent::Digit(digit, _)) => Wake::Digit(digit),
                 Some(LegEvent::PlayEnded(_)) => Wake::PlayEnded,
+                Some(LegEvent::Silence) => Wake::Silence,
                 Some(LegEvent::Failed(reason)) => {
                     tracing::warn!(call = %self.info.id, %reason, "media leg failed");
                     Wake::Gone
@@ -99,7 +102,7 @@ impl SipCall {
         while self.playing {
             match self.next_wake(Some(until)).await {
                 Wake::Digit(digit) => self.keep_type_ahead(digit),
-                Wake::PlayEnded => {}
+                Wake::PlayEnded | Wake::Silence => {}
                 Wake::Deadline | Wake::Gone => {
                     self.playing = false;
                 }

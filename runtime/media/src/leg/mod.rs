@@ -61,6 +61,9 @@ pub enum LegEvent {
     Digit(Digit, DigitSource),
     /// The playlist ended (completed, or stopped by barge-in or command).
     PlayEnded(PlayEnd),
+    /// The caller has been quiet for the recording's `stop_after_silence` (sent once per
+    /// recording; the recording goes on until it is stopped).
+    Silence,
     /// The leg stopped (socket failure); the call should end.
     Failed(String),
 }
@@ -100,6 +103,7 @@ enum LegCommand {
     },
     StartRecording {
         file: std::fs::File,
+        stop_after_silence: Option<Duration>,
         reply: oneshot::Sender<Result<(), RecordError>>,
     },
     StopRecording {
@@ -214,11 +218,21 @@ impl MediaLeg {
         self.send(LegCommand::SendDigits { digits, duration }).await
     }
 
-    /// Starts recording into `file` (caller left, what the caller hears right).
-    pub async fn start_recording(&self, file: std::fs::File) -> Result<(), LegError> {
+    /// Starts recording into `file` (caller left, what the caller hears right). With
+    /// `stop_after_silence`, [`LegEvent::Silence`] reports once that the caller has been
+    /// quiet that long (see [`crate::record::SilenceDetector`]).
+    pub async fn start_recording(
+        &self,
+        file: std::fs::File,
+        stop_after_silence: Option<Duration>,
+    ) -> Result<(), LegError> {
         let (reply, result) = oneshot::channel();
-        self.send(LegCommand::StartRecording { file, reply })
-            .await?;
+        self.send(LegCommand::StartRecording {
+            file,
+            stop_after_silence,
+            reply,
+        })
+        .await?;
         Ok(result.await.map_err(|_| LegError::Gone)??)
     }
 

@@ -7,7 +7,7 @@ use crate::codec::{CodecError, Decoder, SAMPLES_PER_FRAME_8K};
 use crate::dtmf::{Digit, EventReceiver, EventSender, InbandDetector};
 use crate::net::{Received, RtpSession};
 use crate::play::{PlayEnd, Player, Prompt};
-use crate::record::CallRecorder;
+use crate::record::{CallRecorder, SilenceDetector};
 use crate::rtp::jitter::{JitterBuffer, Playout};
 use crate::rtp::pacing::PacingClock;
 use crate::rtp::packet::{MAX_DATAGRAM, RtpPacket, write_rtp};
@@ -105,6 +105,8 @@ struct LegTask {
     decoder: Decoder,
     agent_decoder: Decoder,
     recorder: Option<CallRecorder<std::fs::File>>,
+    /// The recording's silence detector, while one is asked for and has not fired.
+    silence_detector: Option<SilenceDetector>,
     bridge_to: Option<RelayTarget>,
     relay: Option<(LegFormat, Relay)>,
     transcoder: Option<(LegFormat, Transcoder)>,
@@ -152,6 +154,7 @@ impl LegTask {
             decoder: Decoder::new(codec)?,
             agent_decoder: Decoder::new(codec)?,
             recorder: None,
+            silence_detector: None,
             bridge_to: None,
             relay: None,
             transcoder: None,
@@ -244,12 +247,20 @@ impl LegTask {
                     }
                 }
             }
-            LegCommand::StartRecording { file, reply } => {
+            LegCommand::StartRecording {
+                file,
+                stop_after_silence,
+                reply,
+            } => {
                 let result =
                     CallRecorder::new(file, Instant::now()).map(|r| self.recorder = Some(r));
+                self.silence_detector = stop_after_silence
+                    .filter(|_| result.is_ok())
+                    .map(SilenceDetector::new);
                 let _ = reply.send(result);
             }
             LegCommand::StopRecording { reply } => {
+                self.silence_detector = None;
                 let result = self
                     .recorder
                     .take()
@@ -511,7 +522,14 @@ impl LegTask {
         {
             // A full disk ends the recording, not the call.
             self.recorder = None;
+            self.silence_detector = None;
             MediaCounters::bump(&self.counters.dropped);
+        }
+        if let Some(detector) = self.silence_detector.as_mut()
+            && detector.on_frame(&self.caller_pcm)
+        {
+            self.silence_detector = None;
+            self.emit(LegEvent::Silence);
         }
     }
 }

@@ -2,7 +2,9 @@
 //! WAV, written so that a file cut by a crash stays playable.
 
 pub mod recorder;
+pub mod silence;
 pub mod wav_writer;
 
 pub use recorder::{CallRecorder, FLUSH_INTERVAL};
+pub use silence::SilenceDetector;
 pub use wav_writer::{CrashSafeWavWriter, RecordError};
