@@ -12,7 +12,7 @@ use std::time::Duration;
 use support::talk::*;
 use support::*;
 use tokio::net::UdpSocket;
-use wasmphony_controller::{Disposition, HangupSide};
+use wasmphony_controller::{Disposition, HangupSide, TRANSFERRED_TAG};
 use wasmphony_engine::SandboxLimits;
 use wasmphony_media::codec::{Codec, Encoder};
 
@@ -424,4 +424,75 @@ async fn send_tone(media: &UdpSocket, leg: std::net::SocketAddr, packets: u32) {
         packet.extend(payload);
         let _ = media.send_to(&packet, leg).await;
     }
+}
+
+/// A scenario's blind transfer: the test guest answers and transfers the caller to a sipp
+/// callee (`transfer` with a SIP URI); the caller's audio comes back through the callee's
+/// echo, the scenario's later play is refused with `hangup` (the call is no longer its
+/// own), and the record shows the transfer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scenario_transfers_the_caller_and_leaves_the_call() {
+    if !sipp_available() {
+        return;
+    }
+    let (callee_port, callee) = echoing_callee();
+    let mut setup = Setup::test_guest("transfer");
+    setup.config = format!(r#"{{"behave":"transfer","to":"sip:callee@127.0.0.1:{callee_port}"}}"#);
+    let mut harness = start(setup, "scenario-transfer").await;
+    let media = Arc::new(UdpSocket::bind("127.0.0.1:0").await.unwrap());
+    let port = media.local_addr().unwrap().port().to_string();
+    let mut args = uac_args("uac_hangs_up.xml", harness.sip, &[("rtp_sink", port)]);
+    args.extend(["-d".into(), "6000".into()]);
+    let caller = tokio::spawn(run_sipp(args));
+    // The host speaks first once the callee is bridged (the callee's echo, or our silence).
+    let mut buf = [0u8; 2048];
+    let (_, leg) = tokio::time::timeout(Duration::from_secs(10), media.recv_from(&mut buf))
+        .await
+        .unwrap()
+        .unwrap();
+    let ssrc = 0x5eed_0001;
+    let sender = {
+        let media = media.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_millis(20));
+            for i in 0..200u16 {
+                tick.tick().await;
+                let packet = marked_audio(ssrc, i, 160 * u32::from(i));
+                let _ = media.send_to(&packet, leg).await;
+            }
+        })
+    };
+    let heard = receive_rtp(&media, Duration::from_secs(5)).await;
+    sender.await.unwrap();
+    let echoed = heard
+        .iter()
+        .filter(|(_, _, p)| p.len() == 160 && p.iter().all(|b| *b == 0x55))
+        .count();
+    caller.await.unwrap().assert_clean();
+    callee.await.unwrap().assert_clean();
+    let record = harness.next_record().await;
+    harness.assert_no_live_calls().await;
+    assert!(
+        echoed >= 50,
+        "{echoed} of our packets came back through the callee"
+    );
+    for tag in [TRANSFERRED_TAG, "after-transfer:hangup"] {
+        assert!(
+            record.tags.iter().any(|t| t == tag),
+            "{tag}: {:?}",
+            record.tags
+        );
+    }
+    let transferred_to = record
+        .vars
+        .iter()
+        .find(|(name, _)| name == "transferred_to")
+        .map(|(_, value)| value.as_str());
+    assert_eq!(
+        transferred_to,
+        Some(format!("sip:callee@127.0.0.1:{callee_port}").as_str()),
+        "{record:?}"
+    );
+    assert_eq!(record.hangup_side, HangupSide::Caller);
+    assert_eq!(record.failure, None);
 }

@@ -3,7 +3,8 @@
 use std::hint::black_box;
 
 use serde::Deserialize;
-use wasmphony_guest::{Call, ScenarioResult, log};
+use wasmphony_guest::error::Error;
+use wasmphony_guest::{Call, CallError, DialTarget, ScenarioResult, log};
 
 /// How many rounds of play and collect `slow-ok` makes.
 const SLOW_ROUNDS: u32 = 3;
@@ -22,6 +23,7 @@ pub(crate) enum Behaviour {
     Error,
     Ok,
     SlowOk,
+    Transfer,
 }
 
 /// Burns CPU forever; `black_box` keeps the optimiser from proving the loop has no effect.
@@ -94,13 +96,28 @@ pub(crate) fn slow(call: &Call) -> ScenarioResult {
     Ok(())
 }
 
+/// Hands the caller to `to` (a SIP URI) and leaves: the call is then not the scenario's,
+/// which the tag says (`after-transfer:hangup` when a later play is refused as it should be).
+pub(crate) fn transfer(call: &Call, to: Option<&str>) -> ScenarioResult {
+    let to = to.ok_or_else(|| Error::scenario("transfer needs \"to\""))?;
+    call.answer()?;
+    call.transfer(DialTarget::SipUri(to.to_string()))?;
+    let after = match call.play("greeting") {
+        Err(CallError::Hangup) => "hangup",
+        Err(_) => "error",
+        Ok(()) => "played",
+    };
+    call.tag(format!("after-transfer:{after}"))?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn configuration_names_every_behaviour() {
-        let names = ["loop", "memory", "recurse", "trap", "log-flood", "error", "ok", "slow-ok"];
+        let names = ["loop", "memory", "recurse", "trap", "log-flood", "error", "ok", "slow-ok", "transfer"];
         let parsed: Vec<Behaviour> = names
             .iter()
             .map(|name| wasmphony_guest::config::parse(&format!("\"{name}\"")))
@@ -108,6 +125,7 @@ mod tests {
             .unwrap();
         assert_eq!(parsed[4], Behaviour::LogFlood);
         assert_eq!(parsed[7], Behaviour::SlowOk);
+        assert_eq!(parsed[8], Behaviour::Transfer);
         assert!(wasmphony_guest::config::parse::<Behaviour>("\"fly\"").is_err());
     }
 }

@@ -9,7 +9,9 @@
 //!   budget stops it);
 //! - `error`: returns an error;
 //! - `ok`: answers, plays `greeting`, hangs up;
-//! - `slow-ok`: several plays and collects, for parking many concurrent calls.
+//! - `slow-ok`: several plays and collects, for parking many concurrent calls;
+//! - `transfer`: answers and transfers the caller to the SIP URI `"to"`, then tags what a
+//!   later play returned (`after-transfer:hangup` when the call is no longer its own).
 
 // Tests may unwrap; guest code may not (the workspace lint).
 #![cfg_attr(test, allow(clippy::unwrap_used))]
@@ -24,6 +26,9 @@ use behave::Behaviour;
 #[derive(serde::Deserialize)]
 struct Settings {
     behave: Behaviour,
+    /// The transfer target of `transfer`.
+    #[serde(default)]
+    to: Option<String>,
 }
 
 struct TestGuest;
@@ -40,6 +45,7 @@ impl InboundScenario for TestGuest {
             Behaviour::Error => Err(Error::scenario("test guest: asked to fail")),
             Behaviour::Ok => behave::well_behaved(&call),
             Behaviour::SlowOk => behave::slow(&call),
+            Behaviour::Transfer => behave::transfer(&call, settings.to.as_deref()),
         }
     }
 }

@@ -12,6 +12,7 @@ mod collect;
 mod dial_op;
 mod enqueue;
 mod far_leg;
+mod hand_over;
 mod hangup;
 mod play;
 mod queue_overflow;
@@ -199,11 +200,8 @@ impl CallControl for SipCall {
         self.wait_in_queue(&options).await
     }
 
-    async fn transfer(&mut self, _target: DialTarget) -> Result<(), CallError> {
-        self.ensure_not_ended()?;
-        Err(CallError::Rejected(
-            "blind transfer is not available on this host yet".into(),
-        ))
+    async fn transfer(&mut self, target: DialTarget) -> Result<(), CallError> {
+        self.hand_over(target).await
     }
 
     async fn send_dtmf(&mut self, digits: String) -> Result<(), CallError> {
