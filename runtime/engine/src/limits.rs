@@ -48,6 +48,12 @@ impl SandboxLimits {
         max_vars: 128,
     };
 
+    /// Bytes of one instance's fiber stack: the guest's wasm stack plus room for the
+    /// host functions, which run on the same fiber.
+    pub fn fiber_stack_bytes(&self) -> usize {
+        self.max_wasm_stack_bytes + 256 * 1024
+    }
+
     /// The CPU budget expressed in epoch ticks (at least one).
     pub fn cpu_budget_ticks(&self) -> u64 {
         let tick = self.epoch_tick.as_micros().max(1);

@@ -37,7 +37,12 @@ struct Slot {
 }
 
 /// Reorders packets by sequence number; fixed memory, no allocation per packet.
+///
+/// The slots (about 8 KiB) are allocated by the first packet stored: every media leg
+/// owns a buffer, but only legs that decode ever fill one, and at thousands of calls the
+/// difference is tens of megabytes.
 pub struct JitterBuffer {
+    /// Empty until the first [`JitterBuffer::push`], then [`JITTER_CAPACITY`] slots.
     slots: Box<[Slot]>,
     /// Next sequence to play; `None` until the first packet.
     play_sequence: Option<u16>,
@@ -48,14 +53,8 @@ pub struct JitterBuffer {
 impl JitterBuffer {
     /// An empty buffer.
     pub fn new() -> Self {
-        let slot = Slot {
-            sequence: 0,
-            len: 0,
-            filled: false,
-            data: [0; MAX_JITTER_PAYLOAD],
-        };
         Self {
-            slots: vec![slot; JITTER_CAPACITY].into_boxed_slice(),
+            slots: Box::default(),
             play_sequence: None,
             buffered: 0,
             started: false,
@@ -66,6 +65,15 @@ impl JitterBuffer {
     pub fn push(&mut self, sequence: u16, payload: &[u8]) -> Result<(), JitterDrop> {
         if payload.len() > MAX_JITTER_PAYLOAD {
             return Err(JitterDrop::TooLarge);
+        }
+        if self.slots.is_empty() {
+            let slot = Slot {
+                sequence: 0,
+                len: 0,
+                filled: false,
+                data: [0; MAX_JITTER_PAYLOAD],
+            };
+            self.slots = vec![slot; JITTER_CAPACITY].into_boxed_slice();
         }
         let mut result = Ok(());
         let play = *self.play_sequence.get_or_insert(sequence);
@@ -118,6 +126,11 @@ impl JitterBuffer {
         }
     }
 
+    /// Bytes the slots take (0 until the first packet).
+    pub fn allocated_bytes(&self) -> usize {
+        std::mem::size_of_val(&*self.slots)
+    }
+
     fn clear(&mut self) {
         for slot in self.slots.iter_mut() {
             slot.filled = false;
@@ -136,6 +149,15 @@ impl Default for JitterBuffer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn holds_no_slots_until_the_first_packet() {
+        let mut buffer = JitterBuffer::new();
+        assert_eq!(buffer.allocated_bytes(), 0);
+        assert_eq!(buffer.pop(), None);
+        buffer.push(7, &[1, 2, 3]).expect("stored");
+        assert!(buffer.allocated_bytes() >= JITTER_CAPACITY * MAX_JITTER_PAYLOAD);
+    }
 
     #[test]
     fn reorders_and_reports_loss() {
