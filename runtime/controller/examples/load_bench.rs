@@ -71,6 +71,8 @@ struct Options {
     sink_rcvbuf: Option<u64>,
     /// Give freed heap back after bursts, as the server does (`--keep-freed-memory`: off).
     memory_release: bool,
+    /// Read the proportional set size once the ivr level is reached (`--pss`).
+    pss: bool,
 }
 
 impl Options {
@@ -91,6 +93,7 @@ impl Options {
             idle_seconds: 5,
             sink_rcvbuf: None,
             memory_release: true,
+            pss: false,
         };
         while let Some(flag) = args.next() {
             let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
@@ -107,6 +110,7 @@ impl Options {
                 "--sink-rcvbuf" => options.sink_rcvbuf = Some(number(&value()?)?),
                 "--dtmf-from-sipp" => options.dtmf_from_sipp = true,
                 "--keep-freed-memory" => options.memory_release = false,
+                "--pss" => options.pss = true,
                 other => return Err(format!("unknown option {other}\n{}", usage())),
             }
         }
@@ -116,7 +120,7 @@ impl Options {
 
 fn usage() -> String {
     "usage: load_bench signalling [--rates 500,1000] [--seconds 60] [--procs N] [--number 2001]\n\
-     \x20      load_bench ivr [--levels 500,1000] [--stay 10] [--generations 3] [--dtmf-delay-ms 2500] [--dtmf-from-sipp]\n\
+     \x20      load_bench ivr [--levels 500,1000] [--stay 10] [--generations 3] [--dtmf-delay-ms 2500] [--dtmf-from-sipp] [--pss]\n\
      \x20      either: [--sink-rcvbuf BYTES] (root: the sink's receive buffer) [--idle 5] [--keep-freed-memory]"
         .into()
 }
@@ -147,10 +151,15 @@ struct Meter {
     rss_before: u64,
     rss_peak: u64,
     live_peak: usize,
+    /// Live calls at which the proportional set size is read once (`--pss`).
+    pss_at_live: Option<usize>,
+    pss_before: u64,
+    /// (PSS KiB, live calls) at that reading.
+    pss_reached: Option<(u64, usize)>,
 }
 
 impl Meter {
-    fn start() -> Meter {
+    fn start(pss_at_live: Option<usize>) -> Meter {
         let rss = procfs::rss_kib();
         Meter {
             started: Instant::now(),
@@ -159,12 +168,33 @@ impl Meter {
             rss_before: rss,
             rss_peak: rss,
             live_peak: 0,
+            pss_at_live,
+            pss_before: pss_at_live.map_or(0, |_| procfs::pss_kib()),
+            pss_reached: None,
         }
     }
 
     fn sample(&mut self, live: usize) {
         self.rss_peak = self.rss_peak.max(procfs::rss_kib());
         self.live_peak = self.live_peak.max(live);
+        if self.pss_reached.is_none()
+            && let Some(at) = self.pss_at_live
+            && live >= at
+        {
+            self.pss_reached = Some((procfs::pss_kib(), live));
+        }
+    }
+
+    /// `pss_before_kib`, `pss_level_kib`, `pss_live`, `pss_kib_per_call` fields, when read.
+    fn pss_fields(&self) -> String {
+        match self.pss_reached {
+            Some((pss, live)) => format!(
+                " pss_before_kib={} pss_level_kib={pss} pss_live={live} pss_kib_per_call={:.1}",
+                self.pss_before,
+                pss.saturating_sub(self.pss_before) as f64 / live.max(1) as f64
+            ),
+            None => String::new(),
+        }
     }
 
     /// (elapsed s, bench CPU %, of which sink thread CPU %) since start.
@@ -178,8 +208,13 @@ impl Meter {
 }
 
 /// Runs `specs` to the end while sampling; returns the merged sipp report and the meter.
-async fn drive(harness: &Harness, specs: &[SippSpec], nominal: Duration) -> (SippReport, Meter) {
-    let mut meter = Meter::start();
+async fn drive(
+    harness: &Harness,
+    specs: &[SippSpec],
+    nominal: Duration,
+    pss_at_live: Option<usize>,
+) -> (SippReport, Meter) {
+    let mut meter = Meter::start(pss_at_live);
     let mut procs: Vec<Sipp> = specs
         .iter()
         .map(|spec| Sipp::spawn(spec).expect("sipp starts (is it installed?)"))
@@ -295,7 +330,7 @@ async fn signalling(options: &Options, harness: &Harness, sink: &Sink) {
         sink.take();
         let expected = harness.records_so_far() + calls;
         let (report, mut meter) =
-            drive(harness, &specs, Duration::from_secs(options.seconds)).await;
+            drive(harness, &specs, Duration::from_secs(options.seconds), None).await;
         let (elapsed, cpu, sink_cpu) = meter.cpu();
         meter.sample(0);
         settle(harness, expected).await;
@@ -377,7 +412,9 @@ async fn ivr(options: &Options, harness: &Harness, sink: &Sink) {
         let drops_before = procfs::udp_drops(sink.port).unwrap_or(0);
         let expected = harness.records_so_far() + calls;
         let nominal = Duration::from_secs(options.stay_seconds * (options.generations + 1));
-        let (report, mut meter) = drive(harness, &specs, nominal).await;
+        // The level is reached when 99 % of its calls are up (a few end as others start).
+        let pss_at_live = options.pss.then_some(level as usize * 99 / 100);
+        let (report, mut meter) = drive(harness, &specs, nominal, pss_at_live).await;
         let (elapsed, cpu, sink_cpu) = meter.cpu();
         meter.sample(0);
         settle(harness, expected).await;
@@ -414,7 +451,7 @@ async fn ivr(options: &Options, harness: &Harness, sink: &Sink) {
              high_seconds={} min_pps={} max_pps={} sink_drops={drops} \
              bench_cpu_pct={cpu:.0} sink_cpu_pct={sink_cpu:.0} sipp_cpu_pct={:.0} \
              rss_before_kib={} rss_peak_kib={} rss_after_kib={rss_after} rss_start_kib={rss_start} \
-             kib_per_call={per_call_kib:.1} loadavg={} clean={}",
+             kib_per_call={per_call_kib:.1}{} loadavg={} clean={}",
             report.created,
             report.successful,
             report.failed,
@@ -452,6 +489,7 @@ async fn ivr(options: &Options, harness: &Harness, sink: &Sink) {
             100.0 * report.cpu_seconds / elapsed,
             meter.rss_before,
             meter.rss_peak,
+            meter.pss_fields(),
             load_average(),
             if clean { "yes" } else { "no" },
         );

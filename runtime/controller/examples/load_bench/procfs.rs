@@ -11,6 +11,16 @@ pub(crate) fn rss_kib() -> u64 {
     status_field("/proc/self/status", "VmRSS:")
 }
 
+/// Proportional set size of this process, in KiB (`smaps_rollup`): a page mapped in
+/// several places counts once, split among them. Every instance slot maps its
+/// component's copy-on-write memory image, so the resident size counts those shared
+/// pages once per live call while the physical memory holds them once. Reading it walks
+/// every mapping under the process's memory lock (tens of milliseconds with thousands of
+/// instances), so the bench reads it only when asked (`--pss`).
+pub(crate) fn pss_kib() -> u64 {
+    status_field("/proc/self/smaps_rollup", "Pss:")
+}
+
 /// Peak resident set size of this process since start, in KiB.
 pub(crate) fn hwm_kib() -> u64 {
     status_field("/proc/self/status", "VmHWM:")

@@ -213,7 +213,9 @@ pub(crate) async fn place(
         index,
         events,
     );
-    tokio::spawn(follower.run(settle_rx));
+    // Boxed: this runs on a scenario's fiber (dial), where every copy `spawn` makes of a
+    // large future stays resident for the call (see `MediaLeg::spawn`).
+    tokio::spawn(Box::pin(follower.run(settle_rx)));
     Ok(PlacedLeg {
         invite,
         request,
