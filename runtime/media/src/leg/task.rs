@@ -163,7 +163,9 @@ impl LegTask {
             relay_pcm: Vec::new(),
             caller_pcm: Vec::with_capacity(SAMPLES_PER_FRAME_8K),
             agent_pcm: Vec::with_capacity(SAMPLES_PER_FRAME_8K),
-            out: Vec::with_capacity(MAX_DATAGRAM),
+            // Grows to the largest packet this leg sends (172 bytes for 20 ms of G.711),
+            // not to the 1,500-byte datagram bound: thousands of legs each keep one.
+            out: Vec::new(),
         })
     }
 
