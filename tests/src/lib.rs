@@ -73,14 +73,25 @@ pub fn proportional_bytes() -> Option<u64> {
     Some(kib * 1024)
 }
 
-/// The process's largest resident mappings (Linux: /proc/self/smaps), as (resident bytes,
-/// mapping size, name), most resident first: shows whether memory sits in the instance pool,
-/// the fiber stacks or the heap.
-pub fn resident_by_mapping(top: usize) -> Vec<(u64, u64, String)> {
+/// One mapping of this process's address space (Linux: /proc/self/smaps).
+#[derive(Debug, Clone)]
+pub struct Mapping {
+    /// Bytes of it in memory.
+    pub resident: u64,
+    /// Its length.
+    pub size: u64,
+    /// Its permissions, as smaps writes them (`rw-p`).
+    pub permissions: String,
+    /// The file or name (`[heap]`), `[anon]` for an anonymous mapping.
+    pub name: String,
+}
+
+/// Every mapping of this process, in address order (empty where /proc is not there).
+pub fn mappings() -> Vec<Mapping> {
     let Ok(smaps) = std::fs::read_to_string("/proc/self/smaps") else {
         return Vec::new();
     };
-    let mut maps: Vec<(u64, u64, String)> = Vec::new();
+    let mut maps: Vec<Mapping> = Vec::new();
     for line in smaps.lines() {
         let mut fields = line.split_whitespace();
         let Some(first) = fields.next() else { continue };
@@ -88,8 +99,14 @@ pub fn resident_by_mapping(top: usize) -> Vec<(u64, u64, String)> {
             && let (Ok(start), Ok(end)) =
                 (u64::from_str_radix(start, 16), u64::from_str_radix(end, 16))
         {
-            let name = fields.nth(4).unwrap_or("[anon]").to_string();
-            maps.push((0, end - start, name));
+            let permissions = fields.next().unwrap_or_default().to_string();
+            let name = fields.nth(3).unwrap_or("[anon]").to_string();
+            maps.push(Mapping {
+                resident: 0,
+                size: end - start,
+                permissions,
+                name,
+            });
             continue;
         }
         if first == "Rss:"
@@ -98,9 +115,20 @@ pub fn resident_by_mapping(top: usize) -> Vec<(u64, u64, String)> {
                 maps.last_mut(),
             )
         {
-            last.0 = kb * 1024;
+            last.resident = kb * 1024;
         }
     }
+    maps
+}
+
+/// The process's largest resident mappings, as (resident bytes, mapping size, name), most
+/// resident first: shows whether memory sits in the instance pool, the fiber stacks or the
+/// heap.
+pub fn resident_by_mapping(top: usize) -> Vec<(u64, u64, String)> {
+    let mut maps: Vec<(u64, u64, String)> = mappings()
+        .into_iter()
+        .map(|map| (map.resident, map.size, map.name))
+        .collect();
     maps.sort_by_key(|map| std::cmp::Reverse(map.0));
     maps.truncate(top);
     maps

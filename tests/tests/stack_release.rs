@@ -7,28 +7,16 @@ use std::time::Duration;
 
 use wasmphony_engine::SandboxLimits;
 use wasmphony_sim::Pace;
-use wasmphony_tests::{compile_test_guest, host_with, run_test_guest};
+use wasmphony_tests::{Mapping, compile_test_guest, host_with, mappings, run_test_guest};
 
-/// Resident bytes in this process's fiber-stack slots: the read-write mappings exactly
-/// one stack long (each slot is its own mapping between guard pages).
+/// Resident bytes in this process's fiber-stack slots, and how many slots: the read-write
+/// mappings exactly one stack long (each slot is its own mapping between guard pages).
 fn resident_in_fiber_stacks(stack_bytes: u64) -> (u64, usize) {
-    let smaps = std::fs::read_to_string("/proc/self/smaps").expect("Linux: /proc/self/smaps");
-    let (mut resident, mut slots, mut in_stack) = (0, 0, false);
-    for line in smaps.lines() {
-        let mut fields = line.split_whitespace();
-        let Some(first) = fields.next() else { continue };
-        if let Some((start, end)) = first.split_once('-')
-            && let (Ok(start), Ok(end)) =
-                (u64::from_str_radix(start, 16), u64::from_str_radix(end, 16))
-        {
-            in_stack = end - start == stack_bytes && fields.next() == Some("rw-p");
-            slots += usize::from(in_stack);
-        } else if in_stack && first == "Rss:" {
-            let kib: u64 = fields.next().and_then(|v| v.parse().ok()).unwrap_or(0);
-            resident += kib * 1024;
-        }
-    }
-    (resident, slots)
+    let stacks: Vec<Mapping> = mappings()
+        .into_iter()
+        .filter(|map| map.size == stack_bytes && map.permissions == "rw-p")
+        .collect();
+    (stacks.iter().map(|map| map.resident).sum(), stacks.len())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
