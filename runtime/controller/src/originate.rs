@@ -16,12 +16,15 @@ use wasmphony_engine::api::DialTarget;
 use wasmphony_sip::ids::new_call_id;
 
 use crate::agent_first::{Connection, EndedBy, LiveCall, connect, ring_extensions};
+use crate::agent_transfer::Transferred;
 use crate::call_record::{CallDirection, CallRecord, Disposition, HangupSide};
 use crate::controller::Controller;
 use crate::direct_call::is_dialable_number;
+use crate::in_dialog::{transfer_log, transfer_vars};
 use crate::journal::CallStart;
 use crate::outbound::RingFailure;
 use crate::route::normalise_number;
+use crate::sip_call::TRANSFERRED_TAG;
 
 /// The source (and scenario name) on a click-to-call's CDR.
 pub const CLICK_TO_CALL: &str = "click-to-call";
@@ -136,6 +139,22 @@ fn unanswered(failure: &RingFailure) -> Disposition {
     }
 }
 
+/// The record's tags, variables and log lines for the agent's transfers, as a
+/// transferred caller's record has them (`sip_call/transfer.rs`): the tag, the last
+/// transfer's `transferred_by`/`transferred_to`, a log line each.
+fn transfer_notes(transfers: &[Transferred]) -> (Vec<String>, Vec<(String, String)>, Vec<String>) {
+    let Some(last) = transfers.last() else {
+        return (Vec::new(), Vec::new(), Vec::new());
+    };
+    let tags = vec![TRANSFERRED_TAG.to_string()];
+    let vars = transfer_vars(&last.by, &last.to).to_vec();
+    let log = transfers
+        .iter()
+        .map(|t| transfer_log(&t.by, &t.to))
+        .collect();
+    (tags, vars, log)
+}
+
 async fn run_originate(controller: Arc<Controller>, call: Originate, slot: OwnedSemaphorePermit) {
     let context = controller.context.clone();
     let journal = context.journal.clone();
@@ -167,6 +186,7 @@ async fn run_originate(controller: Arc<Controller>, call: Originate, slot: Owned
     .await;
     // The extension that placed the call is the agent of a call that connected.
     let agent = agent.map(|leg| (leg, call.from.clone()));
+    let mut transferred = Vec::new();
     let (answered_at, disposition, side, agent) = match agent {
         Err(failure) => {
             tracing::info!(call = %call.call_id, ?failure, "click-to-call: the extension did not answer");
@@ -192,18 +212,21 @@ async fn run_originate(controller: Arc<Controller>, call: Originate, slot: Owned
                 Connection::Talked {
                     answered_at,
                     ended_by,
+                    transfers,
                 } => {
+                    // Whoever of the staff had the customer last is the call's agent.
+                    let agent = transfers
+                        .iter()
+                        .rev()
+                        .find_map(|t| t.agent.clone())
+                        .unwrap_or(extension);
+                    transferred = transfers;
                     let side = match ended_by {
                         EndedBy::Agent => HangupSide::Caller,
                         EndedBy::Customer => HangupSide::Callee,
                         EndedBy::Host => HangupSide::Host,
                     };
-                    (
-                        Some(answered_at),
-                        Disposition::Answered,
-                        side,
-                        Some(extension),
-                    )
+                    (Some(answered_at), Disposition::Answered, side, Some(agent))
                 }
                 Connection::NotReached(failure) => {
                     tracing::info!(call = %call.call_id, ?failure, "click-to-call: {} not reached", call.to);
@@ -212,6 +235,7 @@ async fn run_originate(controller: Arc<Controller>, call: Originate, slot: Owned
             }
         }
     };
+    let (tags, vars, log) = transfer_notes(&transferred);
     let record = CallRecord {
         call_id: call.call_id,
         tenant: call.tenant,
@@ -229,9 +253,9 @@ async fn run_originate(controller: Arc<Controller>, call: Originate, slot: Owned
         ended_at: SystemTime::now(),
         disposition,
         hangup_side: side,
-        tags: Vec::new(),
-        vars: Vec::new(),
-        log: Vec::new(),
+        tags,
+        vars,
+        log,
         recordings: Vec::new(),
         recording: None,
         failure: None,
