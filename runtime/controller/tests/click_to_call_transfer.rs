@@ -17,6 +17,7 @@ use queue_support::{AGENT, QueueHarness, register_agent, uas_args};
 use support::talk::marked_audio;
 use support::*;
 use tokio::net::UdpSocket;
+use tokio::task::JoinHandle;
 use wasmphony_controller::{HangupSide, TRANSFERRED_TAG, Trunk, TrunkPlan};
 use wasmphony_sip::endpoint::Target;
 
@@ -57,14 +58,19 @@ fn party(xml: &str, port: u16, echo: bool, keys: &[(&str, String)]) -> Vec<Strin
 }
 
 /// The host's RTP port for the customer, once the customer's sipp wrote it to `file`
-/// (bounded wait).
-async fn host_rtp_port(file: &PathBuf) -> u16 {
+/// (bounded wait). A sipp that ended first (it could not bind, say) is reported with
+/// its output.
+async fn host_rtp_port(file: &PathBuf, customer: &mut JoinHandle<SippRun>) -> u16 {
     let until = tokio::time::Instant::now() + HOST_RTP_WAIT;
     loop {
         if let Ok(text) = std::fs::read_to_string(file)
             && let Ok(port) = text.trim().parse()
         {
             return port;
+        }
+        if customer.is_finished() {
+            customer.await.unwrap().assert_clean();
+            panic!("the customer's sipp ended before it was called");
         }
         assert!(
             tokio::time::Instant::now() < until,
@@ -74,22 +80,23 @@ async fn host_rtp_port(file: &PathBuf) -> u16 {
     }
 }
 
-/// Sends marked audio to the host's leg at `host_port` for `talk` and returns how many
-/// packets came back (echoed by whoever the customer is bridged to).
-async fn talk_and_count_echoes(media: &UdpSocket, host_port: u16, talk: Duration) -> usize {
+/// Sends marked audio to the host's leg at `host_port` for `talk` and returns when each
+/// packet came back (echoed by whoever the customer is bridged to), from the start.
+async fn talk_and_time_echoes(media: &UdpSocket, host_port: u16, talk: Duration) -> Vec<Duration> {
     let leg: SocketAddr = ([127, 0, 0, 1], host_port).into();
     let ssrc = 0x1234_5678;
     let packets = u16::try_from(talk.as_millis() / 20).unwrap();
     let mut tick = tokio::time::interval(Duration::from_millis(20));
     let mut buf = [0u8; 2048];
-    let mut echoes = 0;
+    let mut echoes = Vec::new();
+    let started = tokio::time::Instant::now();
     for i in 0..packets {
         tick.tick().await;
         let audio = marked_audio(ssrc, 100 + i, 16_000 + 160 * u32::from(i));
         let _ = media.send_to(&audio, leg).await;
         while let Ok((len, _)) = media.try_recv_from(&mut buf) {
             if len == 172 && buf[12..len].iter().all(|b| *b == 0x55) {
-                echoes += 1;
+                echoes.push(started.elapsed());
             }
         }
     }
@@ -150,14 +157,14 @@ async fn a_click_to_call_agent_transfers_the_customer_to_a_third_party() {
         ],
     );
     customer_args.extend(["-d".into(), (talk.as_millis() + 1_000).to_string()]);
-    let customer = tokio::spawn(run_sipp(customer_args));
+    let mut customer = tokio::spawn(run_sipp(customer_args));
 
     harness
         .controller
         .originate(TENANT, AGENT, CUSTOMER)
         .unwrap();
-    let host_port = host_rtp_port(&file).await;
-    let echoes = talk_and_count_echoes(&media, host_port, talk).await;
+    let host_port = host_rtp_port(&file, &mut customer).await;
+    let echoes = talk_and_time_echoes(&media, host_port, talk).await.len();
 
     customer.await.unwrap().assert_clean();
     agent.await.unwrap().assert_clean();
@@ -229,6 +236,72 @@ async fn a_click_to_call_customer_refer_is_refused_and_dials_nothing() {
         trap.try_recv_from(&mut buf).is_err(),
         "the Refer-To's address got a datagram"
     );
+    let record = harness.next_record().await;
+    assert!(!record.tags.iter().any(|t| t == TRANSFERRED_TAG));
+    assert_eq!(var(&record, "transferred_to"), None);
+    assert_eq!(record.agent.as_deref(), Some(AGENT));
+    assert_eq!(record.hangup_side, HangupSide::Callee);
+}
+
+/// A transfer to a party that declines: the agent's NOTIFYs say `100 Trying` then the
+/// target's own `603 Decline` (sipp checks them), and the customer stays with the agent,
+/// whose echo goes on until the customer hangs up; the CDR shows no transfer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_click_to_call_transfer_leaves_the_customer_with_the_agent() {
+    if !sipp_available() {
+        return;
+    }
+    let customer_port = free_udp_port();
+    let mut harness = start_with_customer_trunk(customer_port, "c2c-transfer-declined").await;
+    let agent_port = free_udp_port();
+    register_agent(harness.sip, agent_port).await;
+
+    let third_port = free_udp_port();
+    let third = tokio::spawn(run_sipp(party("uas_declines.xml", third_port, false, &[])));
+    let agent = tokio::spawn(run_sipp(party(
+        "uas_agent_transfer_fails.xml",
+        agent_port,
+        true,
+        &[("refer_to", format!("sip:third@127.0.0.1:{third_port}"))],
+    )));
+    let media = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let sink = media.local_addr().unwrap().port().to_string();
+    let file: PathBuf = [
+        env!("CARGO_TARGET_TMPDIR"),
+        "c2c-transfer-declined-host-rtp",
+    ]
+    .iter()
+    .collect();
+    let _ = std::fs::remove_file(&file);
+    let talk = Duration::from_secs(5);
+    let mut customer_args = party(
+        "uas_customer_transferred.xml",
+        customer_port,
+        false,
+        &[
+            ("rtp_sink", sink),
+            ("host_rtp_file", file.display().to_string()),
+        ],
+    );
+    customer_args.extend(["-d".into(), (talk.as_millis() + 1_000).to_string()]);
+    let mut customer = tokio::spawn(run_sipp(customer_args));
+
+    harness
+        .controller
+        .originate(TENANT, AGENT, CUSTOMER)
+        .unwrap();
+    let host_port = host_rtp_port(&file, &mut customer).await;
+    let echoes = talk_and_time_echoes(&media, host_port, talk).await;
+
+    customer.await.unwrap().assert_clean();
+    agent.await.unwrap().assert_clean();
+    third.await.unwrap().assert_clean();
+    // The refusal comes about a second in; the agent's echo goes on to the end.
+    let late = echoes
+        .iter()
+        .filter(|at| **at >= Duration::from_secs(3))
+        .count();
+    assert!(late >= 20, "{late} echoes after the failed transfer");
     let record = harness.next_record().await;
     assert!(!record.tags.iter().any(|t| t == TRANSFERRED_TAG));
     assert_eq!(var(&record, "transferred_to"), None);
