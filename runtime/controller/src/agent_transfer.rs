@@ -143,6 +143,7 @@ impl StaffLeg {
 /// The customer's side of the bridge, as a transfer needs it.
 pub(crate) struct Customer<'a> {
     pub(crate) media: &'a MediaLeg,
+    /// Set when the customer hangs up: it stops the target's ringing.
     pub(crate) gone: &'a GoneReceiver,
     /// Shown to the transfer's target as the calling number.
     pub(crate) number: &'a str,

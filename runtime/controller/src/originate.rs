@@ -155,6 +155,16 @@ fn transfer_notes(transfers: &[Transferred]) -> (Vec<String>, Vec<(String, Strin
     (tags, vars, log)
 }
 
+/// The call's agent: the last extension the customer was transferred to, else the
+/// extension that placed the call (a number or SIP URI taking over is no agent).
+fn agent_of_record(transfers: &[Transferred], placed_by: String) -> String {
+    transfers
+        .iter()
+        .rev()
+        .find_map(|t| t.agent.clone())
+        .unwrap_or(placed_by)
+}
+
 async fn run_originate(controller: Arc<Controller>, call: Originate, slot: OwnedSemaphorePermit) {
     let context = controller.context.clone();
     let journal = context.journal.clone();
@@ -214,12 +224,7 @@ async fn run_originate(controller: Arc<Controller>, call: Originate, slot: Owned
                     ended_by,
                     transfers,
                 } => {
-                    // Whoever of the staff had the customer last is the call's agent.
-                    let agent = transfers
-                        .iter()
-                        .rev()
-                        .find_map(|t| t.agent.clone())
-                        .unwrap_or(extension);
+                    let agent = agent_of_record(&transfers, extension);
                     transferred = transfers;
                     let side = match ended_by {
                         EndedBy::Agent => HangupSide::Caller,
@@ -265,4 +270,41 @@ async fn run_originate(controller: Arc<Controller>, call: Originate, slot: Owned
     };
     journal.finished(record).await;
     drop(slot);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn transferred(by: &str, to: &str, agent: Option<&str>) -> Transferred {
+        Transferred {
+            by: by.into(),
+            to: to.into(),
+            agent: agent.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn transfers_are_noted_like_a_callers() {
+        assert_eq!(transfer_notes(&[]), (Vec::new(), Vec::new(), Vec::new()));
+        let transfers = [
+            transferred("101", "102", Some("102")),
+            transferred("102", "+359888", None),
+        ];
+        let (tags, vars, log) = transfer_notes(&transfers);
+        assert_eq!(tags, vec![TRANSFERRED_TAG.to_string()]);
+        assert_eq!(
+            vars,
+            vec![
+                ("transferred_by".to_string(), "102".to_string()),
+                ("transferred_to".to_string(), "+359888".to_string())
+            ]
+        );
+        assert_eq!(
+            log,
+            vec!["transferred by 101 to 102", "transferred by 102 to +359888"]
+        );
+        assert_eq!(agent_of_record(&transfers, "101".into()), "102");
+        assert_eq!(agent_of_record(&transfers[1..], "101".into()), "101");
+    }
 }
