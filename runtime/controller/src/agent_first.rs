@@ -12,7 +12,9 @@ use wasmphony_media::codec::Codec;
 use wasmphony_media::leg::{LegEvent, MediaLeg};
 use wasmphony_media::play::{PlayItem, PromptLibrary};
 
+use crate::agent_transfer::{AgentTransferEnd, Customer, StaffLeg, Transferred, transfer};
 use crate::context::ControllerContext;
+use crate::in_dialog::{TransferOrder, next_order};
 use crate::journal::CallBridge;
 use crate::live_calls::{GoneReceiver, Registered};
 use crate::outbound::{AnsweredLeg, RingFailure, resolve_target, ring, send_bye};
@@ -79,6 +81,8 @@ pub(crate) enum Connection {
     Talked {
         answered_at: SystemTime,
         ended_by: EndedBy,
+        /// The agent's transfers, in order: the customer ended with the last one's party.
+        transfers: Vec<Transferred>,
     },
     /// They were not reached (or the agent hung up while they rang).
     NotReached(RingFailure),
@@ -99,7 +103,8 @@ pub(crate) struct LiveCall {
 
 /// Calls `customer` for the agent on `agent_leg`, presenting `caller_id`, and connects
 /// them until either hangs up; ends both legs. The journal hears of the customer's
-/// answer (for a journalled call) and of the bridge as they happen (`live`).
+/// answer (for a journalled call) and of the bridge as they happen (`live`). The
+/// agent may hand the customer to someone else with REFER (`agent_transfer.rs`).
 pub(crate) async fn connect(
     context: &Arc<ControllerContext>,
     prompts: &PromptLibrary,
@@ -109,34 +114,12 @@ pub(crate) async fn connect(
     caller_id: &str,
     live: LiveCall,
 ) -> Connection {
-    let AnsweredLeg {
-        mut dialog,
-        target,
-        session,
-        config,
-        session_media,
-        label: agent_extension,
-        ..
-    } = agent_leg;
     let endpoint = context.endpoint.clone();
-    let Some(Registered {
-        guard: _agent_guard,
-        gone: mut agent_gone,
-        parked_bye: agent_bye,
-        ..
-    }) = context
-        .legs
-        .insert(&dialog.id.call_id, &dialog.id.local_tag)
-    else {
-        send_bye(&endpoint, &mut dialog, target).await;
+    let codec = agent_leg.config.format.codec;
+    let Some(mut agent) = StaffLeg::take(context, agent_leg).await else {
         return Connection::NotReached(RingFailure::CallerGone);
     };
-    let codec = config.format.codec;
-    let mut agent = MediaLeg::spawn(session, config);
-    let _agent_offers = context
-        .media_dialogs
-        .register_leg(&dialog, &agent, session_media);
-    play_to_agent(&mut agent, prompts, AGENT_INTRO_PROMPT, None).await;
+    play_to_agent(&mut agent.media, prompts, AGENT_INTRO_PROMPT, None).await;
     let reached = match resolve_target(customer, context, tenant_name) {
         Ok(requests) => {
             ring(
@@ -146,7 +129,7 @@ pub(crate) async fn connect(
                 caller_id,
                 codec,
                 CUSTOMER_RING_TIME,
-                &mut agent_gone,
+                &mut agent.gone,
             )
             .await
         }
@@ -161,44 +144,66 @@ pub(crate) async fn connect(
                     .answered(tenant_name, &live.call_id, answered_at)
                     .await;
             }
-            let _ = agent.stop_play().await;
+            let _ = agent.media.stop_play().await;
             let bridge = CallBridge {
                 tenant: tenant_name.to_string(),
                 call_id: live.call_id,
                 with: customer.label.clone(),
                 queue: live.queue,
-                agent: Some(agent_extension),
+                agent: Some(agent.label.clone()),
                 at: answered_at,
             };
-            let ended_by = talk(context, &mut agent, &mut agent_gone, customer, bridge).await;
+            let mut transfers = Vec::new();
+            let ended_by = talk(
+                context,
+                prompts,
+                &mut agent,
+                customer,
+                bridge,
+                &mut transfers,
+            )
+            .await;
             Connection::Talked {
                 answered_at,
                 ended_by,
+                transfers,
             }
         }
         Err(failure) => {
-            let _ = agent.stop_play().await;
-            let heard = Some(&mut agent_gone);
-            play_to_agent(&mut agent, prompts, CUSTOMER_UNAVAILABLE_PROMPT, heard).await;
+            let _ = agent.media.stop_play().await;
+            let heard = Some(&mut agent.gone);
+            play_to_agent(
+                &mut agent.media,
+                prompts,
+                CUSTOMER_UNAVAILABLE_PROMPT,
+                heard,
+            )
+            .await;
             Connection::NotReached(failure)
         }
     };
-    if agent_gone.borrow().is_none() {
-        send_bye(&endpoint, &mut dialog, target).await;
-    }
-    agent_bye.answer().await;
+    agent.end(&endpoint).await;
     connection
 }
 
+/// What interrupted a connected agent-first call.
+enum Happening {
+    Ended(EndedBy),
+    /// The agent's REFER was accepted.
+    Transfer(TransferOrder),
+}
+
 /// Bridges the agent and the answered customer until one of them hangs up (or their
-/// media fails), telling the journal (`bridge`) once they are connected; the customer's
-/// leg is ended here, the agent's by the caller.
+/// media fails), telling the journal (`bridge`) once they are connected and again
+/// after each transfer (noted in `transfers`). `agent` is whoever of the staff has the
+/// customer at the end; the customer's leg is ended here, the agent's by the caller.
 async fn talk(
     context: &Arc<ControllerContext>,
-    agent: &mut MediaLeg,
-    agent_gone: &mut GoneReceiver,
+    prompts: &PromptLibrary,
+    agent: &mut StaffLeg,
     customer_leg: AnsweredLeg,
     mut bridge: CallBridge,
+    transfers: &mut Vec<Transferred>,
 ) -> EndedBy {
     let AnsweredLeg {
         mut dialog,
@@ -206,6 +211,7 @@ async fn talk(
         session,
         config,
         session_media,
+        label: customer_number,
         ..
     } = customer_leg;
     let endpoint = context.endpoint.clone();
@@ -221,27 +227,56 @@ async fn talk(
         send_bye(&endpoint, &mut dialog, target).await;
         return EndedBy::Host;
     };
+    let customer_codec = config.format.codec;
     let mut customer = MediaLeg::spawn(session, config);
+    // The customer's leg gets no transfer point: only the staff side may transfer.
     let _customer_offers = context
         .media_dialogs
         .register_leg(&dialog, &customer, session_media);
-    let linked = agent.bridge_to(Some(&customer)).await.is_ok()
-        && customer.bridge_to(Some(&*agent)).await.is_ok();
+    let linked = agent.media.bridge_to(Some(&customer)).await.is_ok()
+        && customer.bridge_to(Some(&agent.media)).await.is_ok();
     let mut ended_by = EndedBy::Host;
     if linked {
+        agent.allow_transfers(context, &bridge.tenant);
         bridge.at = SystemTime::now();
-        context.journal.bridged(bridge).await;
+        context.journal.bridged(bridge.clone()).await;
         ended_by = loop {
-            tokio::select! {
+            let happening = tokio::select! {
                 biased;
-                _ = agent_gone.wait_for(Option::is_some) => break EndedBy::Agent,
-                _ = customer_gone.wait_for(Option::is_some) => break EndedBy::Customer,
-                event = agent.next_event() => {
-                    if matches!(event, None | Some(LegEvent::Failed(_))) { break EndedBy::Host }
+                _ = agent.gone.wait_for(Option::is_some) => Happening::Ended(EndedBy::Agent),
+                _ = customer_gone.wait_for(Option::is_some) => Happening::Ended(EndedBy::Customer),
+                Some(order) = next_order(&mut agent.transfers) => Happening::Transfer(order),
+                event = agent.media.next_event() => {
+                    if matches!(event, None | Some(LegEvent::Failed(_))) { Happening::Ended(EndedBy::Host) } else { continue }
                 }
                 event = customer.next_event() => {
-                    if matches!(event, None | Some(LegEvent::Failed(_))) { break EndedBy::Host }
+                    if matches!(event, None | Some(LegEvent::Failed(_))) { Happening::Ended(EndedBy::Host) } else { continue }
                 }
+            };
+            let order = match happening {
+                Happening::Ended(by) => break by,
+                Happening::Transfer(order) => order,
+            };
+            let side = Customer {
+                media: &customer,
+                gone: &customer_gone,
+                number: &customer_number,
+                codec: customer_codec,
+            };
+            match transfer(context, prompts, &bridge.tenant, agent, side, order).await {
+                AgentTransferEnd::Connected(next, transferred) => {
+                    // The referrer's leg was ended by `transfer`; dropping it frees its media.
+                    *agent = *next;
+                    bridge.with = transferred.to.clone();
+                    if transferred.agent.is_some() {
+                        bridge.agent = transferred.agent.clone();
+                    }
+                    bridge.at = SystemTime::now();
+                    context.journal.bridged(bridge.clone()).await;
+                    transfers.push(transferred);
+                }
+                AgentTransferEnd::Stayed => {}
+                AgentTransferEnd::CustomerGone => break EndedBy::Customer,
             }
         };
     }

@@ -12,6 +12,7 @@
 
 mod admission;
 mod agent_first;
+mod agent_transfer;
 mod call_book;
 mod call_record;
 mod call_task;

@@ -16,12 +16,15 @@ use wasmphony_engine::api::DialTarget;
 use wasmphony_sip::ids::new_call_id;
 
 use crate::agent_first::{Connection, EndedBy, LiveCall, connect, ring_extensions};
+use crate::agent_transfer::Transferred;
 use crate::call_record::{CallDirection, CallRecord, Disposition, HangupSide};
 use crate::controller::Controller;
 use crate::direct_call::is_dialable_number;
+use crate::in_dialog::{transfer_log, transfer_vars};
 use crate::journal::CallStart;
 use crate::outbound::RingFailure;
 use crate::route::normalise_number;
+use crate::sip_call::TRANSFERRED_TAG;
 
 /// The source (and scenario name) on a click-to-call's CDR.
 pub const CLICK_TO_CALL: &str = "click-to-call";
@@ -136,6 +139,32 @@ fn unanswered(failure: &RingFailure) -> Disposition {
     }
 }
 
+/// The record's tags, variables and log lines for the agent's transfers, as a
+/// transferred caller's record has them (`sip_call/transfer.rs`): the tag, the last
+/// transfer's `transferred_by`/`transferred_to`, a log line each.
+fn transfer_notes(transfers: &[Transferred]) -> (Vec<String>, Vec<(String, String)>, Vec<String>) {
+    let Some(last) = transfers.last() else {
+        return (Vec::new(), Vec::new(), Vec::new());
+    };
+    let tags = vec![TRANSFERRED_TAG.to_string()];
+    let vars = transfer_vars(&last.by, &last.to).to_vec();
+    let log = transfers
+        .iter()
+        .map(|t| transfer_log(&t.by, &t.to))
+        .collect();
+    (tags, vars, log)
+}
+
+/// The call's agent: the last extension the customer was transferred to, else the
+/// extension that placed the call (a number or SIP URI taking over is no agent).
+fn agent_of_record(transfers: &[Transferred], placed_by: String) -> String {
+    transfers
+        .iter()
+        .rev()
+        .find_map(|t| t.agent.clone())
+        .unwrap_or(placed_by)
+}
+
 async fn run_originate(controller: Arc<Controller>, call: Originate, slot: OwnedSemaphorePermit) {
     let context = controller.context.clone();
     let journal = context.journal.clone();
@@ -167,6 +196,7 @@ async fn run_originate(controller: Arc<Controller>, call: Originate, slot: Owned
     .await;
     // The extension that placed the call is the agent of a call that connected.
     let agent = agent.map(|leg| (leg, call.from.clone()));
+    let mut transferred = Vec::new();
     let (answered_at, disposition, side, agent) = match agent {
         Err(failure) => {
             tracing::info!(call = %call.call_id, ?failure, "click-to-call: the extension did not answer");
@@ -192,18 +222,16 @@ async fn run_originate(controller: Arc<Controller>, call: Originate, slot: Owned
                 Connection::Talked {
                     answered_at,
                     ended_by,
+                    transfers,
                 } => {
+                    let agent = agent_of_record(&transfers, extension);
+                    transferred = transfers;
                     let side = match ended_by {
                         EndedBy::Agent => HangupSide::Caller,
                         EndedBy::Customer => HangupSide::Callee,
                         EndedBy::Host => HangupSide::Host,
                     };
-                    (
-                        Some(answered_at),
-                        Disposition::Answered,
-                        side,
-                        Some(extension),
-                    )
+                    (Some(answered_at), Disposition::Answered, side, Some(agent))
                 }
                 Connection::NotReached(failure) => {
                     tracing::info!(call = %call.call_id, ?failure, "click-to-call: {} not reached", call.to);
@@ -212,6 +240,7 @@ async fn run_originate(controller: Arc<Controller>, call: Originate, slot: Owned
             }
         }
     };
+    let (tags, vars, log) = transfer_notes(&transferred);
     let record = CallRecord {
         call_id: call.call_id,
         tenant: call.tenant,
@@ -229,9 +258,9 @@ async fn run_originate(controller: Arc<Controller>, call: Originate, slot: Owned
         ended_at: SystemTime::now(),
         disposition,
         hangup_side: side,
-        tags: Vec::new(),
-        vars: Vec::new(),
-        log: Vec::new(),
+        tags,
+        vars,
+        log,
         recordings: Vec::new(),
         recording: None,
         failure: None,
@@ -241,4 +270,41 @@ async fn run_originate(controller: Arc<Controller>, call: Originate, slot: Owned
     };
     journal.finished(record).await;
     drop(slot);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn transferred(by: &str, to: &str, agent: Option<&str>) -> Transferred {
+        Transferred {
+            by: by.into(),
+            to: to.into(),
+            agent: agent.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn transfers_are_noted_like_a_callers() {
+        assert_eq!(transfer_notes(&[]), (Vec::new(), Vec::new(), Vec::new()));
+        let transfers = [
+            transferred("101", "102", Some("102")),
+            transferred("102", "+359888", None),
+        ];
+        let (tags, vars, log) = transfer_notes(&transfers);
+        assert_eq!(tags, vec![TRANSFERRED_TAG.to_string()]);
+        assert_eq!(
+            vars,
+            vec![
+                ("transferred_by".to_string(), "102".to_string()),
+                ("transferred_to".to_string(), "+359888".to_string())
+            ]
+        );
+        assert_eq!(
+            log,
+            vec!["transferred by 101 to 102", "transferred by 102 to +359888"]
+        );
+        assert_eq!(agent_of_record(&transfers, "101".into()), "102");
+        assert_eq!(agent_of_record(&transfers[1..], "101".into()), "101");
+    }
 }

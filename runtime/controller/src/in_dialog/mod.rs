@@ -8,8 +8,11 @@ mod refer_notify;
 mod refer_to;
 mod requests;
 mod transfer_points;
+mod transfer_report;
 
 pub(crate) use media_dialogs::{MediaDialogGuard, MediaDialogs};
 pub(crate) use offer_answer::SessionMedia;
-pub(crate) use refer_notify::refer_notify;
-pub(crate) use transfer_points::{TransferInbox, TransferOrder, TransferPoints};
+pub(crate) use transfer_points::{TransferInbox, TransferOrder, TransferPoints, next_order};
+pub(crate) use transfer_report::{
+    ring_failure_status, send_refer_notify, transfer_log, transfer_vars,
+};

@@ -95,6 +95,16 @@ impl TransferInbox {
     }
 }
 
+/// The next accepted REFER of a leg's `transfers`; never, for a party that may
+/// not transfer. (A function of the field alone, so a bridge can wait on it
+/// beside the leg's other fields.)
+pub(crate) async fn next_order(transfers: &mut Option<TransferInbox>) -> Option<TransferOrder> {
+    match transfers.as_mut() {
+        Some(inbox) => inbox.next().await,
+        None => std::future::pending().await,
+    }
+}
+
 type Key = (String, String);
 
 /// Legs that may transfer. Cheap to clone.

@@ -150,7 +150,13 @@ async fn connect_customer(
     )
     .await
     {
-        Connection::Talked { .. } => CallbackAttempt::Reached,
+        Connection::Talked { transfers, .. } => {
+            // The task has no record of its own: the live events tell of the transfer.
+            for transferred in &transfers {
+                tracing::info!(task = %offer.task.id, by = %transferred.by, to = %transferred.to, "callback transferred");
+            }
+            CallbackAttempt::Reached
+        }
         Connection::NotReached(failure) => {
             tracing::info!(task = %offer.task.id, ?failure, "customer not reached");
             CallbackAttempt::NotReached

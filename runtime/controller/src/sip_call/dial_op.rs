@@ -10,15 +10,15 @@ use wasmphony_media::leg::LegEvent;
 use wasmphony_sip::message::StatusCode;
 
 use super::SipCall;
-use super::far_leg::next_order;
 use super::transfer::TransferEnd;
 use crate::in_dialog::TransferOrder;
+use crate::in_dialog::next_order;
 use crate::journal::CallBridge;
 use crate::limits::{MAX_DIAL_TARGETS, MAX_RING_SECONDS};
 use crate::outbound::{AnsweredLeg, DialRequest, RingFailure, resolve_target, ring, send_bye};
 
 /// Ring time when the scenario gives none (and of a transfer's target).
-pub(super) const DEFAULT_RING_SECONDS: u32 = 30;
+pub(crate) const DEFAULT_RING_SECONDS: u32 = 30;
 
 /// When the caller's INVITE is answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -9,8 +9,7 @@ use wasmphony_sip::endpoint::{Endpoint, Target};
 use wasmphony_sip::message::StatusCode;
 
 use super::SipCall;
-use crate::in_dialog::{MediaDialogGuard, TransferInbox, TransferOrder, refer_notify};
-use crate::limits::SIGNALLING_WAIT;
+use crate::in_dialog::{MediaDialogGuard, TransferInbox, send_refer_notify};
 use crate::live_calls::{GoneReceiver, LiveGuard, Registered};
 use crate::outbound::{AnsweredLeg, send_bye};
 
@@ -90,16 +89,6 @@ impl SipCall {
     }
 }
 
-/// The next accepted REFER of a far leg's `transfers`; never, for a party that
-/// may not transfer. (A function of the field alone, so the bridge can wait on
-/// it beside the leg's other fields.)
-pub(super) async fn next_order(transfers: &mut Option<TransferInbox>) -> Option<TransferOrder> {
-    match transfers.as_mut() {
-        Some(inbox) => inbox.next().await,
-        None => std::future::pending().await,
-    }
-}
-
 impl FarLeg {
     /// Whether its party hung up.
     pub(super) fn has_left(&self) -> bool {
@@ -115,7 +104,7 @@ impl FarLeg {
 
     /// Tells the referrer how its transfer is going (a NOTIFY of the REFER
     /// `refer_cseq`), unless it hung up. The answer is awaited on its own task,
-    /// bounded, so the bridge goes on meanwhile.
+    /// bounded, so the bridge goes on meanwhile (`send_refer_notify`).
     pub(super) async fn notify(
         &mut self,
         endpoint: &Endpoint,
@@ -125,16 +114,7 @@ impl FarLeg {
         if self.has_left() {
             return;
         }
-        let notify = refer_notify(&mut self.dialog, refer_cseq, status);
-        match endpoint.send_request(notify, self.target).await {
-            Ok(mut transaction) => {
-                tokio::spawn(async move {
-                    let _ =
-                        tokio::time::timeout(SIGNALLING_WAIT, transaction.final_response()).await;
-                });
-            }
-            Err(error) => tracing::debug!("transfer NOTIFY not sent: {error}"),
-        }
+        send_refer_notify(endpoint, &mut self.dialog, self.target, refer_cseq, status).await;
     }
 
     /// The transfer is over: the next REFER may come.

@@ -21,6 +21,7 @@ mod transfer;
 mod wake;
 
 pub(crate) use answer::SDP_CONTENT_TYPE;
+pub(crate) use dial_op::DEFAULT_RING_SECONDS;
 pub use enqueue::{HOLD_MUSIC_PROMPT, QUEUE_CALLBACK_REASON};
 pub use queue_overflow::{QUEUE_ABANDONED_REASON, QUEUE_OVERFLOW_REASON};
 pub use transfer::TRANSFERRED_TAG;

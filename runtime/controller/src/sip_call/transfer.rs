@@ -16,13 +16,13 @@
 
 use std::time::{Duration, SystemTime};
 
-use wasmphony_engine::api::{CallError, DialTarget};
+use wasmphony_engine::api::DialTarget;
 use wasmphony_sip::message::StatusCode;
 
 use super::SipCall;
 use super::dial_op::DEFAULT_RING_SECONDS;
 use super::far_leg::FarLeg;
-use crate::in_dialog::TransferOrder;
+use crate::in_dialog::{TransferOrder, ring_failure_status, transfer_log, transfer_vars};
 use crate::journal::CallBridge;
 use crate::outbound::{AnsweredLeg, RingFailure, resolve_target};
 
@@ -49,7 +49,7 @@ impl SipCall {
         let answered = match rung {
             Ok(answered) => answered,
             Err(failure) => {
-                let status = failure_status(&failure);
+                let status = ring_failure_status(&failure);
                 tracing::info!(call = %self.info.id, target = ?order.target, %status, "transfer failed");
                 far.notify(&endpoint, order.refer_cseq, status).await;
                 far.transfer_done();
@@ -114,9 +114,10 @@ impl SipCall {
         let (queue, agent) = {
             let mut book = self.book.lock();
             book.add_tag(TRANSFERRED_TAG.to_string());
-            book.set_var("transferred_by".into(), referrer.to_string());
-            book.set_var("transferred_to".into(), to.to_string());
-            book.add_log(format!("transferred by {referrer} to {to}"));
+            for (name, value) in transfer_vars(referrer, to) {
+                book.set_var(name, value);
+            }
+            book.add_log(transfer_log(referrer, to));
             // A queue call's agent is whoever of the staff has the caller now.
             let agent = match target {
                 DialTarget::Extension(extension) if book.agent.is_some() => {
@@ -136,44 +137,5 @@ impl SipCall {
             at: SystemTime::now(),
         };
         self.context.journal.bridged(bridge).await;
-    }
-}
-
-/// The status the referrer's last NOTIFY reports for a target nobody answered.
-fn failure_status(failure: &RingFailure) -> StatusCode {
-    match failure {
-        RingFailure::Busy => StatusCode::BUSY_HERE,
-        RingFailure::NoAnswer => StatusCode::TEMPORARILY_UNAVAILABLE,
-        RingFailure::Refused(status) => *status,
-        RingFailure::CallerGone => StatusCode::REQUEST_TERMINATED,
-        RingFailure::Failed(CallError::NotFound(_)) => StatusCode::NOT_FOUND,
-        RingFailure::Failed(CallError::Invalid(_)) => StatusCode::BAD_REQUEST,
-        RingFailure::Failed(CallError::Limit(_)) => StatusCode::SERVICE_UNAVAILABLE,
-        RingFailure::Failed(_) => StatusCode::SERVER_INTERNAL_ERROR,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn failures_are_reported_with_their_sip_status() {
-        assert_eq!(failure_status(&RingFailure::Busy).as_u16(), 486);
-        assert_eq!(failure_status(&RingFailure::NoAnswer).as_u16(), 480);
-        assert_eq!(
-            failure_status(&RingFailure::Refused(StatusCode::DECLINE)).as_u16(),
-            603,
-            "the target's own refusal"
-        );
-        assert_eq!(failure_status(&RingFailure::CallerGone).as_u16(), 487);
-        assert_eq!(
-            failure_status(&RingFailure::Failed(CallError::NotFound("x".into()))).as_u16(),
-            404
-        );
-        assert_eq!(
-            failure_status(&RingFailure::Failed(CallError::Hangup)).as_u16(),
-            500
-        );
     }
 }

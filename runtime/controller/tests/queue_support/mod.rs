@@ -12,7 +12,8 @@ use parking_lot::Mutex;
 use tokio::sync::mpsc;
 use wasmphony_acd::QueueConfig;
 use wasmphony_controller::{
-    CallRecord, Controller, ControllerConfig, PhoneBook, QueueDefinition, Route, RouteTable, Tenant,
+    CallRecord, Controller, ControllerConfig, PhoneBook, QueueDefinition, Route, RouteTable,
+    Tenant, TrunkPlan,
 };
 use wasmphony_engine::api::{
     CallError, Contact, ContactUpdate, HistoryEntry, NewRecord, OriginateRequest, RecordData,
@@ -129,6 +130,17 @@ pub async fn start_queues(
     queues: Vec<QueueDefinition>,
     test_name: &str,
 ) -> QueueHarness {
+    start_with_trunks(gateway, queues, TrunkPlan::new(), test_name).await
+}
+
+/// Like [`start_queues`], the tenant's numbers also carried by `trunks` (click-to-call
+/// reaches numbers only through them).
+pub async fn start_with_trunks(
+    gateway: SocketAddr,
+    queues: Vec<QueueDefinition>,
+    trunks: TrunkPlan,
+    test_name: &str,
+) -> QueueHarness {
     let host = ScenarioHost::new(HostConfig {
         limits: SandboxLimits::DEFAULT,
         cache_dir: None,
@@ -160,6 +172,7 @@ pub async fn start_queues(
     let mut book = PhoneBook::new();
     book.add_phone(AGENT, AGENT, AGENT_SECRET);
     routes.set_phone_book(TENANT, book);
+    routes.set_trunk_plan(TENANT, trunks);
     for queue in queues {
         routes.add_queue(TENANT, queue);
     }
