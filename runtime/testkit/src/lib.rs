@@ -58,12 +58,26 @@ pub fn have_baresip() -> bool {
     have_binary("baresip", "-h", "baresip")
 }
 
-/// A loopback UDP port that was free a moment ago (for peers that take a port number).
+/// Test peers' ports are taken below this: the media port ranges the tests give their
+/// controllers and legs (42,000–52,000) lie inside the kernel's ephemeral range, and a
+/// peer told to use a port that a media leg then bound (between the check and the
+/// peer's own bind) fails to start, which showed up as a rare "nobody answered".
+pub const PEER_PORTS_BELOW: u16 = 40_000;
+
+/// A loopback UDP port that was free a moment ago (for peers that take a port number),
+/// below [`PEER_PORTS_BELOW`] when the kernel offers one within a few hundred tries.
 pub fn free_udp_port() -> u16 {
-    std::net::UdpSocket::bind("127.0.0.1:0")
-        .and_then(|socket| socket.local_addr())
-        .map(|addr| addr.port())
-        .unwrap_or_else(|e| panic!("no free loopback UDP port: {e}"))
+    let mut port = 0;
+    for _ in 0..500 {
+        port = std::net::UdpSocket::bind("127.0.0.1:0")
+            .and_then(|socket| socket.local_addr())
+            .map(|addr| addr.port())
+            .unwrap_or_else(|e| panic!("no free loopback UDP port: {e}"));
+        if port < PEER_PORTS_BELOW {
+            break;
+        }
+    }
+    port
 }
 
 #[cfg(test)]
@@ -83,5 +97,22 @@ mod tests {
         let port = free_udp_port();
         assert_ne!(port, 0);
         assert!(std::net::UdpSocket::bind(("127.0.0.1", port)).is_ok());
+    }
+
+    #[test]
+    fn free_ports_stay_out_of_the_tests_media_ranges() {
+        // With Linux's default ephemeral range (32,768–60,999) ports below 40,000 come up
+        // about one try in four: 20 draws all below means the filter works. A machine
+        // whose range starts higher has no such port to give.
+        let low: u16 = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+            .ok()
+            .and_then(|range| range.split_whitespace().next()?.parse().ok())
+            .unwrap_or(u16::MAX);
+        if low >= PEER_PORTS_BELOW {
+            return;
+        }
+        for _ in 0..20 {
+            assert!(free_udp_port() < PEER_PORTS_BELOW);
+        }
     }
 }
