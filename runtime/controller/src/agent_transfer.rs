@@ -26,7 +26,7 @@ use crate::context::ControllerContext;
 use crate::in_dialog::{
     MediaDialogGuard, TransferInbox, TransferOrder, ring_failure_status, send_refer_notify,
 };
-use crate::live_calls::{GoneReceiver, LiveGuard, ParkedBye, Registered};
+use crate::live_calls::{GoneReceiver, LiveGuard, ParkedBye};
 use crate::outbound::{AnsweredLeg, RingFailure, resolve_target, ring, send_bye};
 use crate::sip_call::DEFAULT_RING_SECONDS;
 
@@ -58,42 +58,18 @@ impl StaffLeg {
         context: &ControllerContext,
         answered: AnsweredLeg,
     ) -> Option<StaffLeg> {
-        let AnsweredLeg {
-            mut dialog,
-            target,
-            label,
-            session,
-            config,
-            session_media,
-            may_transfer,
-        } = answered;
-        let Some(Registered {
-            guard: live,
-            gone,
-            parked_bye: bye,
-            ..
-        }) = context
-            .legs
-            .insert(&dialog.id.call_id, &dialog.id.local_tag)
-        else {
-            send_bye(&context.endpoint, &mut dialog, target).await;
-            return None;
-        };
-        let media = MediaLeg::spawn(session, config);
-        let offers = context
-            .media_dialogs
-            .register_leg(&dialog, &media, session_media);
+        let leg = answered.attach(context).await?;
         Some(StaffLeg {
-            dialog,
-            target,
-            label,
-            media,
-            gone,
-            bye,
+            dialog: leg.dialog,
+            target: leg.target,
+            label: leg.label,
+            media: leg.media,
+            gone: leg.gone,
+            bye: leg.parked_bye,
             transfers: None,
-            may_transfer,
-            _offers: offers,
-            _live: live,
+            may_transfer: leg.may_transfer,
+            _offers: leg.offers,
+            _live: leg.live,
         })
     }
 

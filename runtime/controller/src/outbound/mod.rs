@@ -3,6 +3,7 @@
 //! answers and failover) or the configured gateway; ringing in parallel or in
 //! sequence; the answered leg comes back with its dialog and media.
 
+mod attach;
 mod challenge;
 mod follow;
 mod place;

@@ -10,7 +10,7 @@ use wasmphony_sip::message::StatusCode;
 
 use super::SipCall;
 use crate::in_dialog::{MediaDialogGuard, TransferInbox, send_refer_notify};
-use crate::live_calls::{GoneReceiver, LiveGuard, Registered};
+use crate::live_calls::{GoneReceiver, LiveGuard};
 use crate::outbound::{AnsweredLeg, send_bye};
 
 /// An answered outbound leg the caller is (or is about to be) bridged to.
@@ -33,49 +33,28 @@ impl SipCall {
     /// (when [`AnsweredLeg::may_transfer`]) REFERs reach it. A leg that cannot be
     /// taken is ended with BYE.
     pub(super) async fn take_leg(&self, answered: AnsweredLeg) -> Result<FarLeg, CallError> {
-        let AnsweredLeg {
-            mut dialog,
-            target,
-            label,
-            session,
-            config,
-            session_media,
-            may_transfer,
-        } = answered;
-        let Some(Registered {
-            guard: live, gone, ..
-        }) = self
-            .context
-            .legs
-            .insert(&dialog.id.call_id, &dialog.id.local_tag)
-        else {
-            send_bye(&self.context.endpoint, &mut dialog, target).await;
+        let Some(leg) = answered.attach(&self.context).await else {
             return Err(CallError::Rejected(
                 "outbound leg reused a live Call-ID".into(),
             ));
         };
-        let media = MediaLeg::spawn(session, config);
-        let offers = self
-            .context
-            .media_dialogs
-            .register_leg(&dialog, &media, session_media);
-        let transfers = may_transfer.then(|| {
+        let transfers = leg.may_transfer.then(|| {
             self.context.transfer_points.open(
-                &dialog.id.call_id,
-                &dialog.id.local_tag,
+                &leg.dialog.id.call_id,
+                &leg.dialog.id.local_tag,
                 &self.info.tenant,
-                target.addr.ip(),
+                leg.target.addr.ip(),
             )
         });
         Ok(FarLeg {
-            dialog,
-            target,
-            label,
-            media,
-            gone,
+            dialog: leg.dialog,
+            target: leg.target,
+            label: leg.label,
+            media: leg.media,
+            gone: leg.gone,
             transfers,
-            _offers: offers,
-            _live: live,
+            _offers: leg.offers,
+            _live: leg.live,
         })
     }
 
