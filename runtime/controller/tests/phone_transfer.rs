@@ -240,3 +240,43 @@ async fn the_called_party_stays_when_the_phone_hangs_up_during_its_transfer() {
     assert_eq!(record.hangup_side, HangupSide::Callee);
     assert_eq!(harness.controller.live_calls(), 0, "calls leaked");
 }
+
+/// The called party hangs up while the target still rings: the ringing stops (the
+/// target's sipp expects CANCEL), the phone hears `487 Request Terminated` and gets BYE,
+/// and the CDR shows no transfer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_called_party_hanging_up_stops_the_phones_transfer() {
+    if !sipp_available() {
+        return;
+    }
+    let customer_port = free_udp_port();
+    let mut harness = start_with_customer_trunk(customer_port, "phone-transfer-abandoned").await;
+    let third_port = free_udp_port();
+    let third = tokio::spawn(run_sipp(party(
+        "uas_rings_until_cancelled.xml",
+        third_port,
+        false,
+        &[],
+    )));
+    let media = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    // The called party hangs up 2.5 s after answering; the phone's REFER comes at 1 s.
+    let talk = Duration::from_millis(1_500);
+    let (customer_args, _file) =
+        called_party(customer_port, &media, talk, "phone-transfer-abandoned");
+    let customer = tokio::spawn(run_sipp(customer_args));
+    let phone = tokio::spawn(run_sipp(phone(
+        harness.sip,
+        "uac_phone_transfer_abandoned.xml",
+        &format!("sip:third@127.0.0.1:{third_port}"),
+        false,
+    )));
+
+    customer.await.unwrap().assert_clean();
+    phone.await.unwrap().assert_clean();
+    third.await.unwrap().assert_clean();
+    let record = harness.next_record().await;
+    assert_eq!(record.scenario, DIRECT_CALL);
+    assert!(!record.tags.iter().any(|t| t == TRANSFERRED_TAG));
+    assert_eq!(var(&record, "transferred_to"), None);
+    assert_eq!(harness.controller.live_calls(), 0, "calls leaked");
+}
