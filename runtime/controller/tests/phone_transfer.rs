@@ -280,3 +280,66 @@ async fn the_called_party_hanging_up_stops_the_phones_transfer() {
     assert_eq!(var(&record, "transferred_to"), None);
     assert_eq!(harness.controller.live_calls(), 0, "calls leaked");
 }
+
+/// The party the phone handed the call to is staff (a SIP URI the phone named) and
+/// transfers it again (its sipp checks 202, 491 for a second REFER, NOTIFY 100/200 and
+/// the host's BYE): the called party ends up talking with the fourth party, and the CDR
+/// names the last transfer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_party_a_phone_transferred_to_may_transfer_again() {
+    if !sipp_available() {
+        return;
+    }
+    let customer_port = free_udp_port();
+    let mut harness = start_with_customer_trunk(customer_port, "phone-transfer-twice").await;
+    let fourth_port = free_udp_port();
+    let fourth = tokio::spawn(run_sipp(party(
+        "uas_target_sees_called_party.xml",
+        fourth_port,
+        true,
+        &[],
+    )));
+    let fourth_uri = format!("sip:fourth@127.0.0.1:{fourth_port}");
+    let third_port = free_udp_port();
+    let third = tokio::spawn(run_sipp(party(
+        "uas_agent_transfers.xml",
+        third_port,
+        false,
+        &[("refer_to", fourth_uri.clone())],
+    )));
+    let third_uri = format!("sip:third@127.0.0.1:{third_port}");
+    let media = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let talk = Duration::from_secs(8);
+    let (customer_args, file) = called_party(customer_port, &media, talk, "phone-transfer-twice");
+    let mut customer = tokio::spawn(run_sipp(customer_args));
+    let phone = tokio::spawn(run_sipp(phone(
+        harness.sip,
+        "uac_phone_transfers.xml",
+        &third_uri,
+        false,
+    )));
+
+    let host_port = host_rtp_port(&file, &mut customer).await;
+    let echoes = talk_and_time_echoes(&media, host_port, talk).await.len();
+
+    customer.await.unwrap().assert_clean();
+    phone.await.unwrap().assert_clean();
+    third.await.unwrap().assert_clean();
+    fourth.await.unwrap().assert_clean();
+    assert!(
+        echoes >= 20,
+        "{echoes} packets came back from the fourth party"
+    );
+    let record = harness.next_record().await;
+    assert!(record.tags.iter().any(|t| t == TRANSFERRED_TAG));
+    assert_eq!(var(&record, "transferred_by"), Some(third_uri.as_str()));
+    assert_eq!(var(&record, "transferred_to"), Some(fourth_uri.as_str()));
+    let transfers = record
+        .log
+        .iter()
+        .filter(|l| l.contains("transferred by"))
+        .count();
+    assert_eq!(transfers, 2, "{:?}", record.log);
+    assert_eq!(record.hangup_side, HangupSide::Callee);
+    assert_eq!(harness.controller.live_calls(), 0, "calls leaked");
+}
