@@ -12,12 +12,12 @@ use wasmphony_media::codec::Codec;
 use wasmphony_media::leg::{LegEvent, MediaLeg};
 use wasmphony_media::play::{PlayItem, PromptLibrary};
 
-use crate::agent_transfer::{AgentTransferEnd, Customer, StaffLeg, Transferred, transfer};
+use crate::agent_transfer::{StaffLeg, Transferred};
 use crate::context::ControllerContext;
-use crate::in_dialog::{TransferOrder, next_order};
 use crate::journal::CallBridge;
-use crate::live_calls::{GoneReceiver, Registered};
+use crate::live_calls::GoneReceiver;
 use crate::outbound::{AnsweredLeg, RingFailure, resolve_target, ring, send_bye};
+use crate::staff_bridge::{CustomerSide, hold};
 
 /// How long the customer's phone rings before the attempt counts as not reached.
 pub(crate) const CUSTOMER_RING_TIME: Duration = Duration::from_secs(30);
@@ -186,13 +186,6 @@ pub(crate) async fn connect(
     connection
 }
 
-/// What interrupted a connected agent-first call.
-enum Happening {
-    Ended(EndedBy),
-    /// The agent's REFER was accepted.
-    Transfer(TransferOrder),
-}
-
 /// Bridges the agent and the answered customer until one of them hangs up (or their
 /// media fails), telling the journal (`bridge`) once they are connected and again
 /// after each transfer (noted in `transfers`). `agent` is whoever of the staff has the
@@ -205,85 +198,31 @@ async fn talk(
     mut bridge: CallBridge,
     transfers: &mut Vec<Transferred>,
 ) -> EndedBy {
-    let AnsweredLeg {
-        mut dialog,
-        target,
-        session,
-        config,
-        session_media,
-        label: customer_number,
-        ..
-    } = customer_leg;
     let endpoint = context.endpoint.clone();
-    let Some(Registered {
-        guard: _customer_guard,
-        gone: mut customer_gone,
-        parked_bye: customer_bye,
-        ..
-    }) = context
-        .legs
-        .insert(&dialog.id.call_id, &dialog.id.local_tag)
-    else {
-        send_bye(&endpoint, &mut dialog, target).await;
+    let customer_codec = customer_leg.config.format.codec;
+    // The customer's leg gets no transfer point: only the staff side may transfer.
+    let Some(mut customer) = customer_leg.attach(context).await else {
         return EndedBy::Host;
     };
-    let customer_codec = config.format.codec;
-    let mut customer = MediaLeg::spawn(session, config);
-    // The customer's leg gets no transfer point: only the staff side may transfer.
-    let _customer_offers = context
-        .media_dialogs
-        .register_leg(&dialog, &customer, session_media);
-    let linked = agent.media.bridge_to(Some(&customer)).await.is_ok()
-        && customer.bridge_to(Some(&agent.media)).await.is_ok();
+    let linked = agent.media.bridge_to(Some(&customer.media)).await.is_ok()
+        && customer.media.bridge_to(Some(&agent.media)).await.is_ok();
     let mut ended_by = EndedBy::Host;
     if linked {
         agent.allow_transfers(context, &bridge.tenant);
         bridge.at = SystemTime::now();
         context.journal.bridged(bridge.clone()).await;
-        ended_by = loop {
-            let happening = tokio::select! {
-                biased;
-                _ = agent.gone.wait_for(Option::is_some) => Happening::Ended(EndedBy::Agent),
-                _ = customer_gone.wait_for(Option::is_some) => Happening::Ended(EndedBy::Customer),
-                Some(order) = next_order(&mut agent.transfers) => Happening::Transfer(order),
-                event = agent.media.next_event() => {
-                    if matches!(event, None | Some(LegEvent::Failed(_))) { Happening::Ended(EndedBy::Host) } else { continue }
-                }
-                event = customer.next_event() => {
-                    if matches!(event, None | Some(LegEvent::Failed(_))) { Happening::Ended(EndedBy::Host) } else { continue }
-                }
-            };
-            let order = match happening {
-                Happening::Ended(by) => break by,
-                Happening::Transfer(order) => order,
-            };
-            let side = Customer {
-                media: &customer,
-                gone: &customer_gone,
-                number: &customer_number,
-                codec: customer_codec,
-            };
-            match transfer(context, prompts, &bridge.tenant, agent, side, order).await {
-                AgentTransferEnd::Connected(next, transferred) => {
-                    // The referrer's leg was ended by `transfer`; dropping it frees its media.
-                    *agent = *next;
-                    bridge.with = transferred.to.clone();
-                    if transferred.agent.is_some() {
-                        bridge.agent = transferred.agent.clone();
-                    }
-                    bridge.at = SystemTime::now();
-                    context.journal.bridged(bridge.clone()).await;
-                    transfers.push(transferred);
-                }
-                AgentTransferEnd::Stayed => {}
-                AgentTransferEnd::CustomerGone => break EndedBy::Customer,
-            }
+        let side = CustomerSide {
+            media: &mut customer.media,
+            gone: &mut customer.gone,
+            number: &customer.label,
+            codec: customer_codec,
         };
+        ended_by = hold(context, prompts, agent, side, &mut bridge, transfers).await;
     }
-    if customer_gone.borrow().is_none() {
-        send_bye(&endpoint, &mut dialog, target).await;
+    if customer.gone.borrow().is_none() {
+        send_bye(&endpoint, &mut customer.dialog, customer.target).await;
     }
-    customer_bye.answer().await;
+    customer.parked_bye.answer().await;
     ended_by
 }
 

@@ -1,7 +1,9 @@
-//! Blind transfer (RFC 3515) inside an agent-first call (click-to-call, a
-//! queue's callback task): the agent — the tenant's phone the host rang first —
+//! Blind transfer (RFC 3515) inside a staff-to-customer bridge
+//! (`staff_bridge.rs`: an agent-first call — click-to-call, a queue's callback
+//! task — or a direct call its phone handed over): the staff side — the
+//! tenant's phone the host rang first, or whoever it handed the customer to —
 //! hands the customer to the party its REFER names. The REFER is judged where
-//! every REFER is (`in_dialog/refer.rs`: only the agent's leg has a transfer
+//! every REFER is (`in_dialog/refer.rs`: only the staff leg has a transfer
 //! point, so the customer's REFER gets `403`); this is the bridge's side.
 //!
 //! As in a caller's bridge (`sip_call/transfer.rs`): the agent hears

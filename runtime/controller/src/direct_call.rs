@@ -5,10 +5,16 @@
 //! target answers, so busy and no-answer reach the phone as such. No scenario
 //! runs; the CDR names the scenario [`DIRECT_CALL`].
 //!
+//! Once connected, the phone may blind-transfer the party it called with REFER
+//! on its own leg (`sip_call/caller_transfer.rs`); the call then goes on
+//! between that party and the transfer's target, and its CDR says so.
+//!
 //! This is the only way a peer's request reaches a trunk without a tenant's
 //! scenario asking for it, and it requires an authenticated phone of that
-//! tenant (no toll fraud through unauthenticated INVITEs).
+//! tenant (no toll fraud through unauthenticated INVITEs); the same holds for
+//! the phone's transfers, whose point only this call opens.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -23,7 +29,7 @@ use crate::inbound::{Admitted, Plan, user_of};
 use crate::live_calls::{LiveGuard, ParkedBye};
 use crate::phones::InviteAuth;
 use crate::refusal::Refusal;
-use crate::sip_call::SipCall;
+use crate::sip_call::{SipCall, StaffCaller};
 
 /// The scenario name on the CDR of a phone's direct call.
 pub const DIRECT_CALL: &str = "direct-call";
@@ -52,6 +58,8 @@ pub(crate) struct DirectCall {
     pub(crate) parked_bye: ParkedBye,
     pub(crate) slot: OwnedSemaphorePermit,
     pub(crate) options: DialOptions,
+    /// The phone's address (its INVITE's source): only from there may it transfer.
+    pub(crate) phone: IpAddr,
 }
 
 impl Controller {
@@ -141,6 +149,11 @@ pub(crate) async fn run_direct_call(
 ) {
     let journal = controller.context.journal.clone();
     journal.started(task.identity.start(String::new())).await;
+    // The phone proved who it is: it may hand the party it called over (REFER).
+    call.let_caller_transfer(StaffCaller {
+        peer: task.phone,
+        bye: task.parked_bye.clone(),
+    });
     let cause = match call.dial_unanswered(&task.options).await {
         Ok(_) | Err(CallError::Hangup) => HangupCause::Normal,
         Err(CallError::Busy) => HangupCause::Busy,

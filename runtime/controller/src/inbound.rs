@@ -89,6 +89,7 @@ impl Controller {
             ));
         }
         let book = SharedBook::default();
+        let source = invite.source().ip();
         let call = SipCall::new(SipCallParts {
             info,
             context: self.context.clone(),
@@ -129,6 +130,7 @@ impl Controller {
                     parked_bye,
                     slot,
                     options,
+                    phone: source,
                 };
                 tokio::spawn(run_direct_call(self.clone(), task, call));
             }

@@ -37,6 +37,7 @@ mod queues;
 mod refusal;
 mod route;
 mod sip_call;
+mod staff_bridge;
 mod trunks;
 mod voicemail;
 

@@ -8,108 +8,18 @@
 
 mod queue_support;
 mod support;
+mod transfer_support;
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use queue_support::{AGENT, QueueHarness, register_agent, uas_args};
-use support::talk::marked_audio;
+use queue_support::{AGENT, register_agent};
 use support::*;
 use tokio::net::UdpSocket;
-use tokio::task::JoinHandle;
-use wasmphony_controller::{HangupSide, TRANSFERRED_TAG, Trunk, TrunkPlan};
-use wasmphony_sip::endpoint::Target;
-
-/// The customer's number, carried by the trunk.
-const CUSTOMER: &str = "+35924000222";
-/// How long the test waits for the customer's sipp to say where the host's media is.
-const HOST_RTP_WAIT: Duration = Duration::from_secs(15);
-
-/// A controller whose tenant's catch-all trunk leads to `customer_port`.
-async fn start_with_customer_trunk(customer_port: u16, test_name: &str) -> QueueHarness {
-    let addr: SocketAddr = ([127, 0, 0, 1], customer_port).into();
-    let mut plan = TrunkPlan::new();
-    plan.add(Trunk {
-        name: "carrier".into(),
-        host: addr.into(),
-        target: Target::udp(addr),
-        credentials: None,
-        caller_id: None,
-        prefixes: Vec::new(),
-        priority: 0,
-        register: false,
-    });
-    // No number goes to the gateway here (click-to-call never uses it): a dead port.
-    let gateway = ([127, 0, 0, 1], free_udp_port()).into();
-    queue_support::start_with_trunks(gateway, Vec::new(), plan, test_name).await
-}
-
-/// sipp answering one call on `port` with `xml`, its RTP echoed when `echo`.
-fn party(xml: &str, port: u16, echo: bool, keys: &[(&str, String)]) -> Vec<String> {
-    let mut args = uas_args(xml, port);
-    if echo {
-        args.push("-rtp_echo".into());
-    }
-    for (key, value) in keys {
-        args.extend(["-key".to_string(), key.to_string(), value.clone()]);
-    }
-    args
-}
-
-/// The host's RTP port for the customer, once the customer's sipp wrote it to `file`
-/// (bounded wait). A sipp that ended first (it could not bind, say) is reported with
-/// its output.
-async fn host_rtp_port(file: &PathBuf, customer: &mut JoinHandle<SippRun>) -> u16 {
-    let until = tokio::time::Instant::now() + HOST_RTP_WAIT;
-    loop {
-        if let Ok(text) = std::fs::read_to_string(file)
-            && let Ok(port) = text.trim().parse()
-        {
-            return port;
-        }
-        if customer.is_finished() {
-            customer.await.unwrap().assert_clean();
-            panic!("the customer's sipp ended before it was called");
-        }
-        assert!(
-            tokio::time::Instant::now() < until,
-            "the customer was not called"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// Sends marked audio to the host's leg at `host_port` for `talk` and returns when each
-/// packet came back (echoed by whoever the customer is bridged to), from the start.
-async fn talk_and_time_echoes(media: &UdpSocket, host_port: u16, talk: Duration) -> Vec<Duration> {
-    let leg: SocketAddr = ([127, 0, 0, 1], host_port).into();
-    let ssrc = 0x1234_5678;
-    let packets = u16::try_from(talk.as_millis() / 20).unwrap();
-    let mut tick = tokio::time::interval(Duration::from_millis(20));
-    let mut buf = [0u8; 2048];
-    let mut echoes = Vec::new();
-    let started = tokio::time::Instant::now();
-    for i in 0..packets {
-        tick.tick().await;
-        let audio = marked_audio(ssrc, 100 + i, 16_000 + 160 * u32::from(i));
-        let _ = media.send_to(&audio, leg).await;
-        while let Ok((len, _)) = media.try_recv_from(&mut buf) {
-            if len == 172 && buf[12..len].iter().all(|b| *b == 0x55) {
-                echoes.push(started.elapsed());
-            }
-        }
-    }
-    echoes
-}
-
-fn var<'a>(record: &'a wasmphony_controller::CallRecord, name: &str) -> Option<&'a str> {
-    record
-        .vars
-        .iter()
-        .find(|(n, _)| n == name)
-        .map(|(_, v)| v.as_str())
-}
+use transfer_support::{
+    CUSTOMER, host_rtp_port, party, start_with_customer_trunk, talk_and_time_echoes, var,
+};
+use wasmphony_controller::{HangupSide, TRANSFERRED_TAG};
 
 /// The agent who placed the click-to-call transfers the customer to a third party: its
 /// REFER is accepted (202), its NOTIFYs say `100 Trying` then `200 OK` (sipp checks the

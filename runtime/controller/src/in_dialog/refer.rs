@@ -1,15 +1,17 @@
 //! REFER (RFC 3515) inside a call: blind transfer.
 //!
-//! **Who may transfer.** Only the party of a leg the host itself placed and
-//! bridged to a caller — a registered phone of the tenant (an agent, a dialled
-//! extension) or a SIP URI the tenant's own scenario named — and only from the
-//! address that leg was placed to. A REFER on a caller's leg (a customer from a
-//! trunk, any unauthenticated INVITE), on a leg placed to a number through a
-//! trunk or the number gateway (an outside party), or from another address is
-//! refused with `403` and a Warning before anything is dialled: no
-//! unauthenticated request ever makes the host place a call (toll fraud). A
-//! phone's own call cannot be transferred by that phone yet (its leg is the
-//! caller's leg): `403` as well.
+//! **Who may transfer.** Only staff, and only from the address we know it at:
+//! the party of a leg the host itself placed and bridged to a caller — a
+//! registered phone of the tenant (an agent, a dialled extension) or a SIP URI
+//! the tenant's own scenario named — from the address that leg was placed to;
+//! and a phone that made a direct call (digest-authenticated, `direct_call.rs`)
+//! on its own leg, from the address its INVITE came from, once the party it
+//! called is bridged (`sip_call/caller_transfer.rs`). A REFER on any other
+//! caller's leg (a customer from a trunk, a scenario's caller), on a leg placed
+//! to a number through a trunk or the number gateway (an outside party), or
+//! from another address is refused with `403` and a Warning before anything is
+//! dialled: no unauthenticated request ever makes the host place a call (toll
+//! fraud).
 //!
 //! **Answers.** Outside any established leg of ours: `481`. No Refer-To (or
 //! more than one): `400`. A Refer-To with another scheme than sip/sips/tel, an
@@ -17,8 +19,10 @@
 //! reason in a Warning; a user of the tenant's domain that is no extension or
 //! number: `404`. A second REFER while a transfer of the same leg runs: `491`.
 //! Otherwise `202 Accepted`, and the bridge that owns the leg carries the
-//! transfer out (`sip_call/transfer.rs`): NOTIFYs with sipfrag bodies report
-//! `100 Trying` and then the new leg's final status.
+//! transfer out (`sip_call/transfer.rs`, `sip_call/caller_transfer.rs`,
+//! `agent_transfer.rs`): NOTIFYs with sipfrag bodies, in the referrer's dialog
+//! (ours as UAC or as UAS), report `100 Trying` and then the new leg's final
+//! status.
 
 use wasmphony_sip::dialog::DialogId;
 use wasmphony_sip::endpoint::{ServerTransaction, TransportKind};
@@ -37,7 +41,7 @@ pub(crate) enum ReferRefusal {
     /// No Refer-To, or several.
     #[error("a REFER needs exactly one Refer-To")]
     ReferTo,
-    /// The leg's party may not transfer (a caller's leg, an outside number).
+    /// The leg's party may not transfer (a customer's leg, an outside number).
     #[error("only the staff side of a call may transfer it")]
     NotStaff,
     /// The REFER did not come from where the leg was placed.

@@ -82,6 +82,54 @@ mod tests {
         Dialog::as_uac(&invite, &ok).unwrap()
     }
 
+    /// The UAS dialog we hold with a phone that called (a direct call's caller).
+    fn server_dialog() -> Dialog {
+        let mut from = NameAddr::new(Uri::parse("sip:101@demo").unwrap());
+        from.set_tag("phone");
+        let mut invite = Request::new(
+            Method::Invite,
+            Uri::parse("sip:+35924000222@demo").unwrap(),
+            from,
+            NameAddr::new(Uri::parse("sip:+35924000222@demo").unwrap()),
+            CallId("c2".into()),
+            2,
+        );
+        invite
+            .head
+            .headers
+            .set(HeaderName::Contact, "<sip:101@127.0.0.1:5072>");
+        let ours = Uri::parse("sip:+35924000222@127.0.0.1:5060").unwrap();
+        Dialog::as_uas(&invite, "ours", ours).unwrap()
+    }
+
+    #[test]
+    fn a_caller_is_notified_in_our_server_dialog() {
+        let mut dialog = server_dialog();
+        let notify = refer_notify(&mut dialog, 3, StatusCode::TRYING);
+        assert_eq!(
+            notify.uri.to_string(),
+            "sip:101@127.0.0.1:5072",
+            "the phone's Contact"
+        );
+        assert_eq!(notify.head.call_id.0, "c2");
+        assert_eq!(notify.head.from.tag(), Some("ours"));
+        assert_eq!(notify.head.to.tag(), Some("phone"));
+        assert_eq!(
+            notify.head.headers.get(&HeaderName::Event),
+            Some("refer;id=3")
+        );
+        assert_eq!(
+            notify.head.headers.get(&HeaderName::Contact),
+            Some("<sip:+35924000222@127.0.0.1:5060>")
+        );
+        let last = refer_notify(&mut dialog, 3, StatusCode::OK);
+        assert!(
+            last.head.cseq.seq > notify.head.cseq.seq,
+            "our own CSeq space"
+        );
+        assert_eq!(&last.body[..], b"SIP/2.0 200 OK\r\n");
+    }
+
     #[test]
     fn sipfrag_is_one_status_line() {
         assert_eq!(sipfrag(StatusCode::TRYING), "SIP/2.0 100 Trying\r\n");

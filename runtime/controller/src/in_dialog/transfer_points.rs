@@ -1,8 +1,9 @@
 //! The bridged legs whose party may transfer the call with REFER, keyed like
 //! [`super::MediaDialogs`] by Call-ID and our tag. A leg is here only while it
-//! is bridged to a caller, and only when the host placed it to a registered
-//! phone of the tenant or to a SIP URI the tenant's scenario named (staff, not
-//! a number reached through a trunk); the REFER handler hands an accepted
+//! is bridged, and only when its party is staff: the host placed it to a
+//! registered phone of the tenant or to a SIP URI the tenant's scenario named
+//! (not a number reached through a trunk), or it is the caller's leg of an
+//! authenticated phone's direct call; the REFER handler hands an accepted
 //! transfer to the bridge that owns the leg through a one-slot channel.
 
 use std::collections::HashMap;

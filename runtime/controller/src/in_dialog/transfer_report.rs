@@ -1,7 +1,9 @@
 //! What a referrer is told, and what the call's record keeps, of a blind
-//! transfer. Shared by the two bridges that carry transfers out: a caller's
-//! (`sip_call/transfer.rs`) and an agent-first call's (`agent_transfer.rs`), so
-//! a referrer sees the same NOTIFYs and a CDR the same notes whichever it is.
+//! transfer. Shared by the bridges that carry transfers out: a caller's far
+//! party's (`sip_call/transfer.rs`), a direct call's phone's
+//! (`sip_call/caller_transfer.rs`) and an agent-first call's
+//! (`agent_transfer.rs`), so a referrer sees the same NOTIFYs and a CDR the
+//! same notes whichever it is.
 
 use wasmphony_engine::api::CallError;
 use wasmphony_sip::dialog::Dialog;

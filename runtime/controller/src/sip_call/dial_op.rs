@@ -10,6 +10,7 @@ use wasmphony_media::leg::LegEvent;
 use wasmphony_sip::message::StatusCode;
 
 use super::SipCall;
+use super::caller_transfer::HandOver;
 use super::transfer::TransferEnd;
 use crate::in_dialog::TransferOrder;
 use crate::in_dialog::next_order;
@@ -162,7 +163,10 @@ impl SipCall {
 
     /// Connects the caller and the answered leg until either hangs up; tells the
     /// journal once they are connected. A REFER from the far party (staff only)
-    /// replaces it by the party it names, in the same bridge (`transfer.rs`).
+    /// replaces it by the party it names, in the same bridge (`transfer.rs`); a
+    /// REFER from the caller (a staff phone's direct call only) hands the far
+    /// party to the party it names, and the call goes on without the caller
+    /// (`caller_transfer.rs`).
     pub(super) async fn bridge(
         &mut self,
         answered: AnsweredLeg,
@@ -212,6 +216,12 @@ impl SipCall {
             };
             self.context.journal.bridged(bridge).await;
         }
+        // A staff phone's direct call: the phone may hand the party it called over.
+        let mut caller_transfers = if linked {
+            self.open_caller_transfers()
+        } else {
+            None
+        };
         let caller_hung_up = linked
             && loop {
                 let Some(caller) = self.leg.as_mut() else {
@@ -222,6 +232,7 @@ impl SipCall {
                     _ = self.gone.wait_for(Option::is_some) => Happening::CallerGone,
                     _ = far.gone.wait_for(Option::is_some) => Happening::FarGone,
                     Some(order) = next_order(&mut far.transfers) => Happening::Transfer(order),
+                    Some(order) = next_order(&mut caller_transfers) => Happening::CallerTransfer(order),
                     event = far.media.next_event() => {
                         if matches!(event, None | Some(LegEvent::Failed(_))) { Happening::FarGone } else { continue }
                     }
@@ -240,6 +251,19 @@ impl SipCall {
                         TransferEnd::Stayed => {}
                         TransferEnd::CallerGone => break true,
                     },
+                    Happening::CallerTransfer(order) => {
+                        match self
+                            .hand_far_over(&mut far, &mut caller_transfers, order)
+                            .await
+                        {
+                            HandOver::Stayed => {}
+                            HandOver::FarGone => break false,
+                            // The phone left and its transfer failed (the caller's hang-up
+                            // is booked below), or the call went on without the phone and
+                            // is over (its end is booked already).
+                            HandOver::CallerGone | HandOver::Finished => break true,
+                        }
+                    }
                 }
             };
         let talk_seconds = u32::try_from(started.elapsed().as_secs()).unwrap_or(u32::MAX);
@@ -319,4 +343,6 @@ enum Happening {
     FarGone,
     /// The far party's REFER was accepted.
     Transfer(TransferOrder),
+    /// The caller's REFER (a staff phone's direct call) was accepted.
+    CallerTransfer(TransferOrder),
 }

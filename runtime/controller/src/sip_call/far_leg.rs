@@ -3,6 +3,7 @@
 //! REFERs find it. A transfer replaces one far leg by another in the same bridge.
 
 use wasmphony_engine::api::CallError;
+use wasmphony_media::codec::Codec;
 use wasmphony_media::leg::MediaLeg;
 use wasmphony_sip::dialog::Dialog;
 use wasmphony_sip::endpoint::{Endpoint, Target};
@@ -20,6 +21,8 @@ pub(super) struct FarLeg {
     /// How the dial named it (`answered-by`, the CDR's `with`).
     pub(super) label: String,
     pub(super) media: MediaLeg,
+    /// Its codec: offered first when it is handed to someone else, so that bridge relays.
+    pub(super) codec: Codec,
     /// Set when its party sends BYE.
     pub(super) gone: GoneReceiver,
     /// Its accepted REFERs, when its party may transfer.
@@ -33,6 +36,7 @@ impl SipCall {
     /// (when [`AnsweredLeg::may_transfer`]) REFERs reach it. A leg that cannot be
     /// taken is ended with BYE.
     pub(super) async fn take_leg(&self, answered: AnsweredLeg) -> Result<FarLeg, CallError> {
+        let codec = answered.config.format.codec;
         let Some(leg) = answered.attach(&self.context).await else {
             return Err(CallError::Rejected(
                 "outbound leg reused a live Call-ID".into(),
@@ -51,6 +55,7 @@ impl SipCall {
             target: leg.target,
             label: leg.label,
             media: leg.media,
+            codec,
             gone: leg.gone,
             transfers,
             _offers: leg.offers,

@@ -8,6 +8,7 @@
 //! pending or later operation then ends with [`CallError::Hangup`].
 
 mod answer;
+mod caller_transfer;
 mod collect;
 mod dial_op;
 mod enqueue;
@@ -21,6 +22,7 @@ mod transfer;
 mod wake;
 
 pub(crate) use answer::SDP_CONTENT_TYPE;
+pub(crate) use caller_transfer::StaffCaller;
 pub(crate) use dial_op::DEFAULT_RING_SECONDS;
 pub use enqueue::{HOLD_MUSIC_PROMPT, QUEUE_CALLBACK_REASON};
 pub use queue_overflow::{QUEUE_ABANDONED_REASON, QUEUE_OVERFLOW_REASON};
@@ -90,6 +92,9 @@ pub(crate) struct SipCall {
     /// Keys pressed while nothing consumed them, for the next collect or barge-in.
     type_ahead: VecDeque<Digit>,
     recordings: u32,
+    /// Set for a staff phone's direct call: the phone may transfer the party it
+    /// called (`caller_transfer.rs`).
+    staff_caller: Option<StaffCaller>,
 }
 
 /// Everything a [`SipCall`] is made of.
@@ -126,6 +131,7 @@ impl SipCall {
             playing: false,
             type_ahead: VecDeque::new(),
             recordings: 0,
+            staff_caller: None,
         }
     }
 

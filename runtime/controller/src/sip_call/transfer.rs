@@ -22,6 +22,7 @@ use wasmphony_sip::message::StatusCode;
 use super::SipCall;
 use super::dial_op::DEFAULT_RING_SECONDS;
 use super::far_leg::FarLeg;
+use crate::call_book::CallBook;
 use crate::in_dialog::{TransferOrder, ring_failure_status, transfer_log, transfer_vars};
 use crate::journal::CallBridge;
 use crate::outbound::{AnsweredLeg, RingFailure, resolve_target};
@@ -110,14 +111,10 @@ impl SipCall {
     }
 
     /// The call's record and live view learn who transferred the caller to whom.
-    async fn record_transfer(&mut self, referrer: &str, to: &str, target: &DialTarget) {
+    pub(super) async fn record_transfer(&mut self, referrer: &str, to: &str, target: &DialTarget) {
         let (queue, agent) = {
             let mut book = self.book.lock();
-            book.add_tag(TRANSFERRED_TAG.to_string());
-            for (name, value) in transfer_vars(referrer, to) {
-                book.set_var(name, value);
-            }
-            book.add_log(transfer_log(referrer, to));
+            note_transfer(&mut book, referrer, to);
             // A queue call's agent is whoever of the staff has the caller now.
             let agent = match target {
                 DialTarget::Extension(extension) if book.agent.is_some() => {
@@ -138,4 +135,14 @@ impl SipCall {
         };
         self.context.journal.bridged(bridge).await;
     }
+}
+
+/// Notes one transfer in the call's book: the [`TRANSFERRED_TAG`] tag, who handed the
+/// call over to whom (the last transfer's names win), and a log line.
+pub(super) fn note_transfer(book: &mut CallBook, referrer: &str, to: &str) {
+    book.add_tag(TRANSFERRED_TAG.to_string());
+    for (name, value) in transfer_vars(referrer, to) {
+        book.set_var(name, value);
+    }
+    book.add_log(transfer_log(referrer, to));
 }

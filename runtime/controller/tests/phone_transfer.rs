@@ -1,0 +1,345 @@
+//! Blind transfer (REFER) by the phone that made a direct call, with real peers on
+//! loopback: extension 101 (sipp, digest-authenticated) calls a number, which the
+//! tenant's trunk carries to the called party (sipp as the carrier's customer), and
+//! then hands that party to a third sipp party with REFER on its own leg.
+//! The test's own socket is the called party's RTP: it sends marked audio and counts
+//! what comes back, and only the third party (or, where said, the phone) echoes.
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
+mod queue_support;
+mod support;
+mod transfer_support;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use queue_support::{AGENT, AGENT_SECRET};
+use support::*;
+use tokio::net::UdpSocket;
+use transfer_support::{
+    CUSTOMER, host_rtp_port, party, start_with_customer_trunk, talk_and_time_echoes, var,
+};
+use wasmphony_controller::{DIRECT_CALL, HangupSide, TRANSFERRED_TAG};
+
+/// sipp as [`AGENT`]'s phone calling [`CUSTOMER`] with `xml`, transferring to
+/// `refer_to`; its RTP echoed when `echo`.
+fn phone(sip: std::net::SocketAddr, xml: &str, refer_to: &str, echo: bool) -> Vec<String> {
+    let mut args = vec![
+        sip.to_string(),
+        "-sf".into(),
+        sipp_xml(xml),
+        "-i".into(),
+        "127.0.0.1".into(),
+        "-p".into(),
+        free_udp_port().to_string(),
+        "-mp".into(),
+        free_udp_port().to_string(),
+        "-m".into(),
+        "1".into(),
+        "-s".into(),
+        CUSTOMER.into(),
+        "-au".into(),
+        AGENT.into(),
+        "-ap".into(),
+        AGENT_SECRET.into(),
+    ];
+    for (key, value) in [("phone", AGENT), ("domain", TENANT), ("refer_to", refer_to)] {
+        args.extend(["-key".to_string(), key.to_string(), value.to_string()]);
+    }
+    if echo {
+        args.push("-rtp_echo".into());
+    }
+    args
+}
+
+/// The called party's sipp (answers with its RTP at `media`, writes the host's RTP port
+/// to a file, hangs up after `talk` plus a second) and that file.
+fn called_party(
+    port: u16,
+    media: &UdpSocket,
+    talk: Duration,
+    test_name: &str,
+) -> (Vec<String>, PathBuf) {
+    let sink = media.local_addr().unwrap().port().to_string();
+    let file: PathBuf = [
+        env!("CARGO_TARGET_TMPDIR"),
+        &format!("{test_name}-host-rtp"),
+    ]
+    .iter()
+    .collect();
+    let _ = std::fs::remove_file(&file);
+    let mut args = party(
+        "uas_customer_transferred.xml",
+        port,
+        false,
+        &[
+            ("rtp_sink", sink),
+            ("host_rtp_file", file.display().to_string()),
+        ],
+    );
+    args.extend(["-d".into(), (talk.as_millis() + 1_000).to_string()]);
+    (args, file)
+}
+
+/// The phone hands the party it called to a third party: 202, NOTIFY `100 Trying` then
+/// `200 OK` (sipp checks the sipfrag bodies, Event and Subscription-State), the third
+/// party's INVITE shows the called party's number (its sipp checks the From), the called
+/// party hears the third party, the phone gets the host's BYE, and the CDR shows the
+/// transfer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_phone_transfers_the_party_it_called_to_a_third_party() {
+    if !sipp_available() {
+        return;
+    }
+    let customer_port = free_udp_port();
+    let mut harness = start_with_customer_trunk(customer_port, "phone-transfer").await;
+    let third_port = free_udp_port();
+    let third = tokio::spawn(run_sipp(party(
+        "uas_target_sees_called_party.xml",
+        third_port,
+        true,
+        &[],
+    )));
+    let media = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let talk = Duration::from_secs(7);
+    let (customer_args, file) = called_party(customer_port, &media, talk, "phone-transfer");
+    let mut customer = tokio::spawn(run_sipp(customer_args));
+    let refer_to = format!("sip:third@127.0.0.1:{third_port}");
+    let phone = tokio::spawn(run_sipp(phone(
+        harness.sip,
+        "uac_phone_transfers.xml",
+        &refer_to,
+        false,
+    )));
+
+    let host_port = host_rtp_port(&file, &mut customer).await;
+    let echoes = talk_and_time_echoes(&media, host_port, talk).await.len();
+
+    customer.await.unwrap().assert_clean();
+    phone.await.unwrap().assert_clean();
+    third.await.unwrap().assert_clean();
+    // The bridge tests' floor (sipp's echo on a busy machine returns a fraction).
+    assert!(
+        echoes >= 20,
+        "{echoes} packets came back from the third party"
+    );
+
+    let record = harness.next_record().await;
+    assert_eq!(record.scenario, DIRECT_CALL);
+    assert_eq!(record.from, AGENT);
+    assert!(
+        record.tags.iter().any(|t| t == TRANSFERRED_TAG),
+        "{:?}",
+        record.tags
+    );
+    assert_eq!(var(&record, "transferred_by"), Some(AGENT));
+    assert_eq!(var(&record, "transferred_to"), Some(refer_to.as_str()));
+    assert!(
+        record.log.iter().any(|l| l.contains("transferred by")),
+        "{:?}",
+        record.log
+    );
+    assert!(record.answered_at.is_some(), "answered");
+    // The called party hung up on the third party.
+    assert_eq!(record.hangup_side, HangupSide::Callee);
+    assert_eq!(harness.controller.live_calls(), 0, "calls leaked");
+}
+
+/// A transfer to a party that declines: the phone's NOTIFYs say `100 Trying` then the
+/// target's own `603 Decline` (sipp checks them), and the phone keeps the called party:
+/// its echo goes on until the called party hangs up, when the phone gets BYE; the CDR
+/// shows no transfer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_declined_phone_transfer_leaves_the_phone_with_the_party_it_called() {
+    if !sipp_available() {
+        return;
+    }
+    let customer_port = free_udp_port();
+    let mut harness = start_with_customer_trunk(customer_port, "phone-transfer-declined").await;
+    let third_port = free_udp_port();
+    let third = tokio::spawn(run_sipp(party("uas_declines.xml", third_port, false, &[])));
+    let media = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let talk = Duration::from_secs(5);
+    let (customer_args, file) =
+        called_party(customer_port, &media, talk, "phone-transfer-declined");
+    let mut customer = tokio::spawn(run_sipp(customer_args));
+    let phone = tokio::spawn(run_sipp(phone(
+        harness.sip,
+        "uac_phone_transfer_fails.xml",
+        &format!("sip:third@127.0.0.1:{third_port}"),
+        true,
+    )));
+
+    let host_port = host_rtp_port(&file, &mut customer).await;
+    let echoes = talk_and_time_echoes(&media, host_port, talk).await;
+
+    customer.await.unwrap().assert_clean();
+    phone.await.unwrap().assert_clean();
+    third.await.unwrap().assert_clean();
+    // The refusal comes about a second in; the phone's echo goes on to the end.
+    let late = echoes
+        .iter()
+        .filter(|at| **at >= Duration::from_secs(3))
+        .count();
+    assert!(late >= 20, "{late} echoes after the failed transfer");
+    let record = harness.next_record().await;
+    assert_eq!(record.scenario, DIRECT_CALL);
+    assert!(!record.tags.iter().any(|t| t == TRANSFERRED_TAG));
+    assert_eq!(var(&record, "transferred_to"), None);
+    assert_eq!(harness.controller.live_calls(), 0, "calls leaked");
+}
+
+/// The phone hangs up right after its REFER's `100 Trying`, while the target still
+/// rings: its BYE is answered, the called party is not dropped, and once the third party
+/// answers the called party hears it; the CDR shows the transfer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_called_party_stays_when_the_phone_hangs_up_during_its_transfer() {
+    if !sipp_available() {
+        return;
+    }
+    let customer_port = free_udp_port();
+    let mut harness = start_with_customer_trunk(customer_port, "phone-transfer-hangs-up").await;
+    let third_port = free_udp_port();
+    let third = tokio::spawn(run_sipp(party(
+        "uas_target_sees_called_party.xml",
+        third_port,
+        true,
+        &[],
+    )));
+    let media = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let talk = Duration::from_secs(7);
+    let (customer_args, file) =
+        called_party(customer_port, &media, talk, "phone-transfer-hangs-up");
+    let mut customer = tokio::spawn(run_sipp(customer_args));
+    let refer_to = format!("sip:third@127.0.0.1:{third_port}");
+    let phone = tokio::spawn(run_sipp(phone(
+        harness.sip,
+        "uac_phone_transfers_hangs_up.xml",
+        &refer_to,
+        false,
+    )));
+
+    let host_port = host_rtp_port(&file, &mut customer).await;
+    let echoes = talk_and_time_echoes(&media, host_port, talk).await.len();
+
+    phone.await.unwrap().assert_clean();
+    customer.await.unwrap().assert_clean();
+    third.await.unwrap().assert_clean();
+    assert!(
+        echoes >= 20,
+        "{echoes} packets came back from the third party"
+    );
+    let record = harness.next_record().await;
+    assert!(
+        record.tags.iter().any(|t| t == TRANSFERRED_TAG),
+        "{:?}",
+        record.tags
+    );
+    assert_eq!(var(&record, "transferred_by"), Some(AGENT));
+    assert_eq!(var(&record, "transferred_to"), Some(refer_to.as_str()));
+    assert_eq!(record.hangup_side, HangupSide::Callee);
+    assert_eq!(harness.controller.live_calls(), 0, "calls leaked");
+}
+
+/// The called party hangs up while the target still rings: the ringing stops (the
+/// target's sipp expects CANCEL), the phone hears `487 Request Terminated` and gets BYE,
+/// and the CDR shows no transfer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_called_party_hanging_up_stops_the_phones_transfer() {
+    if !sipp_available() {
+        return;
+    }
+    let customer_port = free_udp_port();
+    let mut harness = start_with_customer_trunk(customer_port, "phone-transfer-abandoned").await;
+    let third_port = free_udp_port();
+    let third = tokio::spawn(run_sipp(party(
+        "uas_rings_until_cancelled.xml",
+        third_port,
+        false,
+        &[],
+    )));
+    let media = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    // The called party hangs up 2.5 s after answering; the phone's REFER comes at 1 s.
+    let talk = Duration::from_millis(1_500);
+    let (customer_args, _file) =
+        called_party(customer_port, &media, talk, "phone-transfer-abandoned");
+    let customer = tokio::spawn(run_sipp(customer_args));
+    let phone = tokio::spawn(run_sipp(phone(
+        harness.sip,
+        "uac_phone_transfer_abandoned.xml",
+        &format!("sip:third@127.0.0.1:{third_port}"),
+        false,
+    )));
+
+    customer.await.unwrap().assert_clean();
+    phone.await.unwrap().assert_clean();
+    third.await.unwrap().assert_clean();
+    let record = harness.next_record().await;
+    assert_eq!(record.scenario, DIRECT_CALL);
+    assert!(!record.tags.iter().any(|t| t == TRANSFERRED_TAG));
+    assert_eq!(var(&record, "transferred_to"), None);
+    assert_eq!(harness.controller.live_calls(), 0, "calls leaked");
+}
+
+/// The party the phone handed the call to is staff (a SIP URI the phone named) and
+/// transfers it again (its sipp checks 202, 491 for a second REFER, NOTIFY 100/200 and
+/// the host's BYE): the called party ends up talking with the fourth party, and the CDR
+/// names the last transfer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_party_a_phone_transferred_to_may_transfer_again() {
+    if !sipp_available() {
+        return;
+    }
+    let customer_port = free_udp_port();
+    let mut harness = start_with_customer_trunk(customer_port, "phone-transfer-twice").await;
+    let fourth_port = free_udp_port();
+    let fourth = tokio::spawn(run_sipp(party(
+        "uas_target_sees_called_party.xml",
+        fourth_port,
+        true,
+        &[],
+    )));
+    let fourth_uri = format!("sip:fourth@127.0.0.1:{fourth_port}");
+    let third_port = free_udp_port();
+    let third = tokio::spawn(run_sipp(party(
+        "uas_agent_transfers.xml",
+        third_port,
+        false,
+        &[("refer_to", fourth_uri.clone())],
+    )));
+    let third_uri = format!("sip:third@127.0.0.1:{third_port}");
+    let media = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let talk = Duration::from_secs(8);
+    let (customer_args, file) = called_party(customer_port, &media, talk, "phone-transfer-twice");
+    let mut customer = tokio::spawn(run_sipp(customer_args));
+    let phone = tokio::spawn(run_sipp(phone(
+        harness.sip,
+        "uac_phone_transfers.xml",
+        &third_uri,
+        false,
+    )));
+
+    let host_port = host_rtp_port(&file, &mut customer).await;
+    let echoes = talk_and_time_echoes(&media, host_port, talk).await.len();
+
+    customer.await.unwrap().assert_clean();
+    phone.await.unwrap().assert_clean();
+    third.await.unwrap().assert_clean();
+    fourth.await.unwrap().assert_clean();
+    assert!(
+        echoes >= 20,
+        "{echoes} packets came back from the fourth party"
+    );
+    let record = harness.next_record().await;
+    assert!(record.tags.iter().any(|t| t == TRANSFERRED_TAG));
+    assert_eq!(var(&record, "transferred_by"), Some(third_uri.as_str()));
+    assert_eq!(var(&record, "transferred_to"), Some(fourth_uri.as_str()));
+    let transfers = record
+        .log
+        .iter()
+        .filter(|l| l.contains("transferred by"))
+        .count();
+    assert_eq!(transfers, 2, "{:?}", record.log);
+    assert_eq!(record.hangup_side, HangupSide::Callee);
+    assert_eq!(harness.controller.live_calls(), 0, "calls leaked");
+}
