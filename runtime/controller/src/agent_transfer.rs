@@ -14,10 +14,8 @@
 //! On failure the agent hears the target's status and keeps the customer.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use wasmphony_engine::api::DialTarget;
-use wasmphony_media::codec::Codec;
 use wasmphony_media::leg::MediaLeg;
 use wasmphony_media::play::PromptLibrary;
 use wasmphony_sip::dialog::Dialog;
@@ -26,11 +24,12 @@ use wasmphony_sip::message::StatusCode;
 
 use crate::context::ControllerContext;
 use crate::in_dialog::{
-    MediaDialogGuard, TransferInbox, TransferOrder, ring_failure_status, send_refer_notify,
+    MediaDialogGuard, TransferInbox, TransferOrder, ring_failure_status, ring_transfer_target,
+    send_refer_notify,
 };
 use crate::live_calls::{GoneReceiver, LiveGuard, ParkedBye};
-use crate::outbound::{AnsweredLeg, RingFailure, resolve_target, ring, send_bye};
-use crate::sip_call::DEFAULT_RING_SECONDS;
+use crate::outbound::{AnsweredLeg, RingFailure, send_bye};
+use crate::staff_bridge::CustomerSide;
 
 /// The staff side of an agent-first bridge: the agent's leg, or whoever it
 /// transferred the customer to. Holds the registrations that let its BYE,
@@ -118,17 +117,6 @@ impl StaffLeg {
     }
 }
 
-/// The customer's side of the bridge, as a transfer needs it.
-pub(crate) struct Customer<'a> {
-    pub(crate) media: &'a MediaLeg,
-    /// Set when the customer hangs up: it stops the target's ringing.
-    pub(crate) gone: &'a GoneReceiver,
-    /// Shown to the transfer's target as the calling number.
-    pub(crate) number: &'a str,
-    /// The customer's codec, offered first so the new bridge can relay.
-    pub(crate) codec: Codec,
-}
-
 /// Who the customer was handed from and to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Transferred {
@@ -156,13 +144,23 @@ pub(crate) async fn transfer(
     prompts: &PromptLibrary,
     tenant: &str,
     staff: &mut StaffLeg,
-    customer: Customer<'_>,
+    customer: &CustomerSide<'_>,
     order: TransferOrder,
 ) -> AgentTransferEnd {
     let endpoint = context.endpoint.clone();
     let cseq = order.refer_cseq;
     staff.notify(&endpoint, cseq, StatusCode::TRYING).await;
-    let rung = ring_target(context, prompts, tenant, &order.target, &customer).await;
+    let mut customer_gone = customer.gone.clone();
+    let rung = ring_transfer_target(
+        context,
+        prompts,
+        tenant,
+        &order.target,
+        customer.number,
+        customer.codec,
+        &mut customer_gone,
+    )
+    .await;
     let answered = match rung {
         Ok(answered) => answered,
         Err(failure) => {
@@ -184,7 +182,7 @@ pub(crate) async fn transfer(
         return AgentTransferEnd::Stayed;
     };
     let linked = customer.media.bridge_to(Some(&next.media)).await.is_ok()
-        && next.media.bridge_to(Some(customer.media)).await.is_ok();
+        && next.media.bridge_to(Some(&*customer.media)).await.is_ok();
     if !linked {
         // Only the customer's media ending makes the bridge fail here.
         next.end(&endpoint).await;
@@ -207,31 +205,4 @@ pub(crate) async fn transfer(
         agent,
     };
     AgentTransferEnd::Connected(Box::new(next), transferred)
-}
-
-/// Rings the transfer's target like a dial of it, showing the customer's
-/// number; the customer hanging up stops the ringing.
-async fn ring_target(
-    context: &Arc<ControllerContext>,
-    prompts: &PromptLibrary,
-    tenant: &str,
-    target: &DialTarget,
-    customer: &Customer<'_>,
-) -> Result<AnsweredLeg, RingFailure> {
-    let requests = resolve_target(target, context, tenant).map_err(RingFailure::Failed)?;
-    if requests.is_empty() {
-        return Err(RingFailure::NoAnswer);
-    }
-    let ring_time = Duration::from_secs(u64::from(DEFAULT_RING_SECONDS));
-    let mut gone = customer.gone.clone();
-    ring(
-        context,
-        prompts,
-        requests,
-        customer.number,
-        customer.codec,
-        ring_time,
-        &mut gone,
-    )
-    .await
 }

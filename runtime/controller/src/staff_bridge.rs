@@ -16,13 +16,13 @@ use wasmphony_media::leg::{LegEvent, MediaLeg};
 use wasmphony_media::play::PromptLibrary;
 
 use crate::agent_first::EndedBy;
-use crate::agent_transfer::{AgentTransferEnd, Customer, StaffLeg, Transferred, transfer};
+use crate::agent_transfer::{AgentTransferEnd, StaffLeg, Transferred, transfer};
 use crate::context::ControllerContext;
 use crate::in_dialog::{TransferOrder, next_order};
 use crate::journal::CallBridge;
 use crate::live_calls::GoneReceiver;
 
-/// The customer's leg, as the bridge waits on it.
+/// The customer's leg, as the bridge waits on it and a transfer hands it over.
 pub(crate) struct CustomerSide<'a> {
     pub(crate) media: &'a mut MediaLeg,
     /// Set when the customer hangs up.
@@ -69,13 +69,7 @@ pub(crate) async fn hold(
             Happening::Ended(by) => return by,
             Happening::Transfer(order) => order,
         };
-        let side = Customer {
-            media: customer.media,
-            gone: customer.gone,
-            number: customer.number,
-            codec: customer.codec,
-        };
-        match transfer(context, prompts, &bridge.tenant, staff, side, order).await {
+        match transfer(context, prompts, &bridge.tenant, staff, &customer, order).await {
             AgentTransferEnd::Connected(next, transferred) => {
                 // The referrer's leg was ended by `transfer`; dropping it frees its media.
                 *staff = *next;

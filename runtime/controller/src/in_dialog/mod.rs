@@ -9,6 +9,7 @@ mod refer_to;
 mod requests;
 mod transfer_points;
 mod transfer_report;
+mod transfer_ring;
 
 pub(crate) use media_dialogs::{MediaDialogGuard, MediaDialogs};
 pub(crate) use offer_answer::SessionMedia;
@@ -16,3 +17,4 @@ pub(crate) use transfer_points::{TransferInbox, TransferOrder, TransferPoints, n
 pub(crate) use transfer_report::{
     ring_failure_status, send_refer_notify, transfer_log, transfer_vars,
 };
+pub(crate) use transfer_ring::ring_transfer_target;

@@ -20,24 +20,25 @@
 //! called party gets BYE. The called party hanging up stops the ringing.
 
 use std::net::IpAddr;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use wasmphony_engine::api::DialTarget;
 use wasmphony_sip::endpoint::Endpoint;
 use wasmphony_sip::message::{Method, StatusCode};
 
 use super::SipCall;
-use super::dial_op::DEFAULT_RING_SECONDS;
 use super::far_leg::FarLeg;
 use super::transfer::note_transfer;
 use crate::agent_first::EndedBy;
 use crate::agent_transfer::StaffLeg;
 use crate::call_record::HangupSide;
-use crate::in_dialog::{TransferInbox, TransferOrder, ring_failure_status, send_refer_notify};
+use crate::in_dialog::{
+    TransferInbox, TransferOrder, ring_failure_status, ring_transfer_target, send_refer_notify,
+};
 use crate::journal::CallBridge;
 use crate::limits::SIGNALLING_WAIT;
 use crate::live_calls::ParkedBye;
-use crate::outbound::{AnsweredLeg, RingFailure, resolve_target, ring};
+use crate::outbound::{AnsweredLeg, RingFailure};
 use crate::staff_bridge::{CustomerSide, hold};
 
 /// The authenticated phone of a direct call: it may transfer the party it called.
@@ -182,23 +183,17 @@ impl SipCall {
         far: &FarLeg,
         target: &DialTarget,
     ) -> Result<AnsweredLeg, RingFailure> {
-        let requests = resolve_target(target, &self.context, &self.info.tenant)
-            .map_err(RingFailure::Failed)?;
-        if requests.is_empty() {
-            return Err(RingFailure::NoAnswer);
-        }
         let context = self.context.clone();
         let prompts = self.prompts.clone();
-        let ring_time = Duration::from_secs(u64::from(DEFAULT_RING_SECONDS));
-        let shown = far.label.clone();
+        let tenant = self.info.tenant.clone();
         let mut far_gone = far.gone.clone();
-        let ringing = ring(
+        let ringing = ring_transfer_target(
             &context,
             &prompts,
-            requests,
-            &shown,
+            &tenant,
+            target,
+            &far.label,
             far.codec,
-            ring_time,
             &mut far_gone,
         );
         tokio::pin!(ringing);

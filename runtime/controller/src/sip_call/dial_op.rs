@@ -291,8 +291,9 @@ impl SipCall {
 
 impl SipCall {
     /// Rings `requests` showing `caller_id`, with the call's context and prompts; the
-    /// caller hanging up stops the ringing. Every way a call rings out goes through here:
-    /// a dial, a queue's agents or backup, a transfer's target.
+    /// caller hanging up stops the ringing. Every way a caller's call rings out goes
+    /// through here: a dial, a queue's agents or backup (a transfer's target goes
+    /// through `in_dialog::ring_transfer_target`).
     pub(super) async fn ring_for_caller(
         &mut self,
         requests: Vec<DialRequest>,

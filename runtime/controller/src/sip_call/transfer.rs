@@ -14,18 +14,19 @@
 //! bridge ends as when any far party hangs up. Nothing of the REFER (its
 //! headers, the referrer's SDP) reaches the new leg: its INVITE is built anew.
 
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use wasmphony_engine::api::DialTarget;
 use wasmphony_sip::message::StatusCode;
 
 use super::SipCall;
-use super::dial_op::DEFAULT_RING_SECONDS;
 use super::far_leg::FarLeg;
 use crate::call_book::CallBook;
-use crate::in_dialog::{TransferOrder, ring_failure_status, transfer_log, transfer_vars};
+use crate::in_dialog::{
+    TransferOrder, ring_failure_status, ring_transfer_target, transfer_log, transfer_vars,
+};
 use crate::journal::CallBridge;
-use crate::outbound::{AnsweredLeg, RingFailure, resolve_target};
+use crate::outbound::{AnsweredLeg, RingFailure};
 
 /// The tag a transferred call's record carries.
 pub const TRANSFERRED_TAG: &str = "transferred";
@@ -95,19 +96,22 @@ impl SipCall {
         &mut self,
         target: &DialTarget,
     ) -> Result<AnsweredLeg, RingFailure> {
-        let requests = resolve_target(target, &self.context, &self.info.tenant)
-            .map_err(RingFailure::Failed)?;
-        if requests.is_empty() {
-            return Err(RingFailure::NoAnswer);
-        }
         let codec = self
             .caller_format
             .map(|format| format.codec)
             .ok_or(RingFailure::CallerGone)?;
-        let caller_id = self.info.from.clone();
-        let ring_time = Duration::from_secs(u64::from(DEFAULT_RING_SECONDS));
-        self.ring_for_caller(requests, &caller_id, codec, ring_time)
-            .await
+        let context = self.context.clone();
+        let prompts = self.prompts.clone();
+        ring_transfer_target(
+            &context,
+            &prompts,
+            &self.info.tenant,
+            target,
+            &self.info.from,
+            codec,
+            &mut self.gone,
+        )
+        .await
     }
 
     /// The call's record and live view learn who transferred the caller to whom.
