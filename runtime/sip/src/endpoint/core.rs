@@ -150,13 +150,13 @@ impl Core {
 
     fn on_command(&mut self, cmd: Command, now: Instant) {
         match cmd {
-            Command::Respond { key, response } => self.respond(&key, response, now),
+            Command::Respond { key, response } => self.respond(&key, *response, now),
             Command::Abandon { key } => self.abandon(&key, now),
             Command::StartClient {
                 request,
                 flow,
                 events,
-            } => self.start_client(request, flow, Some(events), now),
+            } => self.start_client(*request, flow, Some(events), now),
             Command::Cancel { key } => self.cancel_client(&key, now),
             Command::Stats { reply } => {
                 let _ = reply.send(EndpointStats {

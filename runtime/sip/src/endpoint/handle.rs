@@ -206,7 +206,7 @@ impl Endpoint {
         self.shared
             .commands
             .send(Command::StartClient {
-                request: request.clone(),
+                request: Box::new(request.clone()),
                 flow,
                 events: events_tx,
             })

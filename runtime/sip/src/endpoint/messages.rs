@@ -47,15 +47,17 @@ pub enum Incoming {
 
 /// Requests from handles to the core.
 pub(crate) enum Command {
+    /// Boxed, as the request below: a message is hundreds of bytes, and the command queue
+    /// and every future sending on it are sized by the largest command.
     Respond {
         key: TransactionKey,
-        response: Response,
+        response: Box<Response>,
     },
     Abandon {
         key: TransactionKey,
     },
     StartClient {
-        request: Request,
+        request: Box<Request>,
         flow: Flow,
         events: mpsc::Sender<ClientEvent>,
     },

@@ -51,25 +51,38 @@ impl ServerTransaction {
 
     /// Sends the bare response `status` (no body, no extra headers): what most refusals
     /// and plain `200`s need.
-    pub async fn respond_with(&mut self, status: StatusCode) -> Result<(), EndpointError> {
+    pub fn respond_with(
+        &mut self,
+        status: StatusCode,
+    ) -> impl Future<Output = Result<(), EndpointError>> + Send + '_ {
         let response = self.response(status);
-        self.respond(response).await
+        self.respond(response)
     }
 
     /// Sends a response (provisional or final) through the transaction.
-    pub async fn respond(&mut self, response: Response) -> Result<(), EndpointError> {
+    ///
+    /// The response is boxed into the command before the future is made, so the future
+    /// holds a pointer, not the message: callers await this deep inside a call's task or a
+    /// scenario's fiber, and every byte of a future waiting there is paid per call.
+    pub fn respond(
+        &mut self,
+        response: Response,
+    ) -> impl Future<Output = Result<(), EndpointError>> + Send + '_ {
         let is_final = response.status.is_final();
-        self.commands
-            .send(Command::Respond {
-                key: self.key.clone(),
-                response,
-            })
-            .await
-            .map_err(|_| EndpointError::Closed)?;
-        if is_final {
-            self.answered = true;
+        let command = Command::Respond {
+            key: self.key.clone(),
+            response: Box::new(response),
+        };
+        async move {
+            self.commands
+                .send(command)
+                .await
+                .map_err(|_| EndpointError::Closed)?;
+            if is_final {
+                self.answered = true;
+            }
+            Ok(())
         }
-        Ok(())
     }
 }
 

@@ -97,7 +97,15 @@ impl ServerInvite {
         if self.state == State::Accepted {
             self.acked = true;
             self.retransmit = None;
+            // Nothing sends the 2xx again (retransmitted INVITEs are absorbed), and the
+            // entry lives on until timer L, 32 s, for every call answered in that time.
+            self.last_response = None;
         }
+    }
+
+    /// Bytes of the last response kept for retransmission (for memory checks).
+    pub fn retained_response_bytes(&self) -> usize {
+        self.last_response.as_ref().map_or(0, Bytes::len)
     }
 
     /// The TU answers. Responses after the final one are ignored.

@@ -271,7 +271,20 @@ fn server_invite_2xx_retransmits_until_acked_then_timer_l_ends_quietly() {
     assert_eq!(sends(&out), 2);
     tx.on_request(&invite, t0 + T1, &mut out);
     assert_eq!(sends(&out), 2, "retransmitted INVITE absorbed in Accepted");
+    assert!(tx.retained_response_bytes() > 0);
     tx.on_ack_for_2xx();
+    assert_eq!(
+        tx.retained_response_bytes(),
+        0,
+        "the 2xx is let go once acknowledged"
+    );
+    out.clear();
+    tx.on_request(&invite, t0 + T1 * 2, &mut out);
+    assert_eq!(
+        sends(&out),
+        0,
+        "retransmitted INVITE absorbed after the ACK"
+    );
     assert_eq!(tx.next_deadline(), Some(t0 + T1 * 64));
     out.clear();
     tx.on_timer(t0 + T1 * 64, &mut out);
