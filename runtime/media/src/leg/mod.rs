@@ -110,6 +110,8 @@ enum LegCommand {
         reply: oneshot::Sender<Result<(), RecordError>>,
     },
     Bridge(Option<RelayTarget>),
+    /// The receiving end of this leg's relay queue, opened by its first bridge.
+    OpenRelay(mpsc::Receiver<RelayPacket>),
     Renegotiated {
         remote: Option<SocketAddr>,
         sending: bool,
@@ -160,7 +162,10 @@ pub enum LegError {
 pub struct MediaLeg {
     commands: mpsc::Sender<LegCommand>,
     events: mpsc::Receiver<LegEvent>,
-    relay_target: RelayTarget,
+    /// This leg's inbox for the other leg's packets, opened when a bridge first asks for
+    /// it: most legs are never bridged, and a queue costs 1.5 KiB while it exists.
+    relay_target: tokio::sync::OnceCell<RelayTarget>,
+    format: LegFormat,
     counters: Arc<MediaCounters>,
 }
 
@@ -170,23 +175,19 @@ impl MediaLeg {
         session.on_signalling(config.remote, std::time::Instant::now());
         let (commands, command_rx) = mpsc::channel(COMMAND_QUEUE);
         let (event_tx, events) = mpsc::channel(EVENT_QUEUE);
-        let (relay_tx, relay_rx) = mpsc::channel(RELAY_QUEUE);
         let counters = session.counters();
-        let relay_target = RelayTarget {
-            sender: relay_tx,
-            format: config.format,
-        };
-        // Boxed before spawning: the task's future is 3 KiB, and `spawn` passes it by value
-        // through half a dozen frames, each a copy on the caller's stack. The caller is often
-        // a scenario's fiber (answer, dial), whose touched stack pages stay resident for the
-        // whole call: unboxed, this spawn alone took the fiber to 28 KiB.
-        tokio::spawn(Box::pin(task::run(
-            session, config, command_rx, event_tx, relay_rx,
-        )));
+        let format = config.format;
+        // Boxed before spawning: `spawn` passes the future by value through half a dozen
+        // frames, each a copy on the caller's stack. The caller is often a scenario's fiber
+        // (answer, dial), whose touched stack pages stay resident for the whole call: when
+        // the future was 3 KiB, this spawn alone took the fiber to 28 KiB. (The future is
+        // kept small too, see `task::run`.)
+        tokio::spawn(Box::pin(task::run(session, config, command_rx, event_tx)));
         Self {
             commands,
             events,
-            relay_target,
+            relay_target: tokio::sync::OnceCell::new(),
+            format,
             counters,
         }
     }
@@ -252,8 +253,29 @@ impl MediaLeg {
     /// Sends this leg's incoming audio to `other` (call on both legs to bridge
     /// both ways); `None` ends the bridge.
     pub async fn bridge_to(&self, other: Option<&MediaLeg>) -> Result<(), LegError> {
-        self.send(LegCommand::Bridge(other.map(|o| o.relay_target.clone())))
-            .await
+        let target = match other {
+            Some(other) => Some(other.relay_target().await?),
+            None => None,
+        };
+        self.send(LegCommand::Bridge(target)).await
+    }
+
+    /// Where the other leg of a bridge sends its packets for this one. The first call
+    /// opens the queue and hands its receiving end to the task; packets sent before the
+    /// task takes it wait in the queue.
+    async fn relay_target(&self) -> Result<RelayTarget, LegError> {
+        let target = self
+            .relay_target
+            .get_or_try_init(|| async {
+                let (sender, receiver) = mpsc::channel(RELAY_QUEUE);
+                self.send(LegCommand::OpenRelay(receiver)).await?;
+                Ok::<_, LegError>(RelayTarget {
+                    sender,
+                    format: self.format,
+                })
+            })
+            .await?;
+        Ok(target.clone())
     }
 
     /// A new offer/answer completed (re-INVITE): `remote` is the peer's new

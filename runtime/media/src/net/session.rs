@@ -53,8 +53,6 @@ pub enum Sent {
 pub struct RtpSession {
     rtp: UdpSocket,
     rtcp: UdpSocket,
-    /// Where RTCP is read into: kept, so a wait costs no zeroed buffer per poll.
-    rtcp_buf: Box<[u8; MAX_DATAGRAM]>,
     latch: Latch,
     counters: Arc<MediaCounters>,
     rtp_port: u16,
@@ -73,7 +71,6 @@ impl RtpSession {
         Ok(Self {
             rtp,
             rtcp,
-            rtcp_buf: Box::new([0u8; MAX_DATAGRAM]),
             latch: Latch::new(),
             _registration: allocator.totals().register(Arc::clone(&counters)),
             counters,
@@ -132,7 +129,8 @@ impl RtpSession {
         std::future::poll_fn(|cx| self.poll_recv_any(cx, buf)).await
     }
 
-    /// Polls for the next valid RTP packet (into `buf`) or RTCP compound packet.
+    /// Polls for the next valid RTP packet (into `buf`) or RTCP compound packet (read
+    /// through `buf` too, and returned parsed).
     ///
     /// The leg task polls this beside its timer and queues on every wake-up. Unlike a
     /// `recv_from` future, a poll leaves nothing registered to undo when another branch
@@ -156,7 +154,7 @@ impl RtpSession {
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(e.into())),
                 Poll::Pending => {}
             }
-            let mut read = ReadBuf::new(&mut self.rtcp_buf[..]);
+            let mut read = ReadBuf::new(&mut buf[..]);
             let source = match self.rtcp.poll_recv_from(cx, &mut read) {
                 Poll::Ready(Ok(source)) => source,
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(e.into())),
@@ -164,7 +162,7 @@ impl RtpSession {
                 Poll::Pending => return Poll::Pending,
             };
             let len = read.filled().len();
-            if let Some(packets) = self.accept_rtcp(&self.rtcp_buf[..len], source) {
+            if let Some(packets) = self.accept_rtcp(&buf[..len], source) {
                 return Poll::Ready(Ok(Received::Rtcp(packets)));
             }
         }
