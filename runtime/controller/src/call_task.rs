@@ -5,10 +5,13 @@ use std::sync::Arc;
 
 use tokio::sync::OwnedSemaphorePermit;
 use wasmphony_engine::api::HangupCause;
-use wasmphony_engine::{CallControl, CompiledScenario, Fallback, FallbackOutcome, TenantServices};
+use wasmphony_engine::{
+    CallControl, CallRun, CompiledScenario, Fallback, FallbackOutcome, TenantServices,
+};
 
 use crate::call_book::{CallIdentity, SharedBook};
 use crate::controller::Controller;
+use crate::journal::CallJournal;
 use crate::live_calls::{LiveGuard, ParkedBye};
 use crate::voicemail::voicemail_left;
 
@@ -48,6 +51,15 @@ pub(crate) async fn run_call_task(
             &task.fallback,
         )
         .await;
+    // Boxed: the end of a call (a BYE transaction to answer, the record) is large and
+    // lasts a moment, while this task's future is kept at its largest state's size for
+    // the whole call, thousands of calls at once.
+    Box::pin(finish_call(task, run, journal)).await;
+}
+
+/// After the scenario (and its fallback): ends the call, notes a voicemail, journals the
+/// record and then answers the caller's BYE.
+async fn finish_call(task: CallTask, run: CallRun, journal: Arc<dyn CallJournal>) {
     let mut call = run.call;
     // A scenario that returned without hanging up leaves the call to us.
     call.hangup(HangupCause::Normal).await;

@@ -195,7 +195,7 @@ impl ScenarioHost {
                 self.observer.guest_failed(failure);
                 tracing::warn!(tenant, component = %hash.short(), %failure, "scenario failed; running the fallback");
                 call.on_guest_failure(&failure.to_string());
-                Some(run_fallback(call.as_mut(), fallback).await)
+                Some(Box::pin(run_fallback(call.as_mut(), fallback)).await)
             }
         };
         CallRun {
@@ -221,7 +221,9 @@ impl ScenarioHost {
         let info = call.info();
         let mut store = self.new_store(Party::Call(call), services, config_json);
         let started = Instant::now();
-        let result = match pre.instantiate_async(&mut store).await {
+        // Boxed, as the fallback above: a call's task keeps its future at the size of its
+        // largest state for the whole call, and instantiating lasts a moment.
+        let result = match Box::pin(pre.instantiate_async(&mut store)).await {
             Ok(instance) => {
                 self.observer.instantiated(started.elapsed());
                 instance.call_handle(&mut store, &info).await
