@@ -49,13 +49,13 @@ pub(super) async fn run(
             return;
         }
     };
+    // The other leg's packets for this one, once a bridge opened the queue.
+    let mut relay_rx = None;
     // One timer for the leg's life, moved only after it fired or when something needs an
     // earlier wake-up: a packet or a command between two ticks leaves it registered as it
     // is. While relaying, every relayed packet pushes the wanted wake-up later; following
     // it would re-register the timer per packet, so the timer fires at the older time and
     // the tick finds the relay still feeding and sleeps on.
-    // The other leg's packets for this one, once a bridge opened the queue.
-    let mut relay_rx = None;
     let mut deadline = leg.next_wake();
     let mut fired = false;
     let tick = tokio::time::sleep_until(deadline.into());

@@ -103,8 +103,9 @@ impl ServerInvite {
         }
     }
 
-    /// Bytes of the last response kept for retransmission (for memory checks).
-    pub fn retained_response_bytes(&self) -> usize {
+    /// Bytes of the last response kept for retransmission.
+    #[cfg(test)]
+    pub(crate) fn retained_response_bytes(&self) -> usize {
         self.last_response.as_ref().map_or(0, Bytes::len)
     }
 
