@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use wasmphony_media::net::PortAllocator;
+use wasmphony_media::shards::MediaShards;
 use wasmphony_sip::auth::DigestAlgorithm;
 use wasmphony_sip::endpoint::Endpoint;
 
@@ -45,6 +46,9 @@ pub struct ControllerConfig {
     /// Default MD5 only: some phones (baresip 1.0 of Debian, many desk phones) give up
     /// when any challenge offers SHA-256.
     pub phone_digest: Vec<DigestAlgorithm>,
+    /// Threads that run the calls' media (see [`wasmphony_media::shards`]); default one
+    /// per core.
+    pub media_threads: usize,
 }
 
 impl ControllerConfig {
@@ -61,6 +65,7 @@ impl ControllerConfig {
             utc_offset_minutes: 0,
             number_gateway: None,
             phone_digest: vec![DigestAlgorithm::Md5],
+            media_threads: std::thread::available_parallelism().map_or(1, usize::from),
         }
     }
 }
@@ -71,6 +76,9 @@ pub(crate) struct ControllerContext {
     /// Our media address for each peer's IP family.
     pub(crate) media: MediaAddresses,
     pub(crate) ports: PortAllocator,
+    /// Where legs run (`None` if the threads could not be started: on the caller's
+    /// runtime then); see `media_thread.rs`.
+    pub(crate) media_shards: Option<MediaShards>,
     pub(crate) data_dir: PathBuf,
     pub(crate) utc_offset_minutes: i32,
     pub(crate) number_gateway: Option<SocketAddr>,
@@ -102,6 +110,11 @@ impl ControllerContext {
             endpoint,
             media: MediaAddresses::new(config.media_ip, config.other_family_media_ip),
             ports: config.ports.clone(),
+            media_shards: MediaShards::start(config.media_threads)
+                .inspect_err(|e| {
+                    tracing::warn!("media threads not started, media runs with signalling: {e}")
+                })
+                .ok(),
             data_dir: config.data_dir.clone(),
             utc_offset_minutes: config.utc_offset_minutes,
             number_gateway: config.number_gateway,

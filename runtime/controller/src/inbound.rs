@@ -9,7 +9,6 @@ use bytes::Bytes;
 use wasmphony_engine::api::{CallInfo, Direction};
 use wasmphony_media::bridge::LegFormat;
 use wasmphony_media::leg::LegConfig;
-use wasmphony_media::net::RtpSession;
 use wasmphony_media::play::PromptLibrary;
 use wasmphony_media::sdp::{LocalMedia, SessionDescription, answer_offer};
 use wasmphony_sip::dialog::Dialog;
@@ -28,6 +27,7 @@ use crate::controller::Controller;
 use crate::direct_call::{DirectCall, PhoneRefusal, run_direct_call};
 use crate::in_dialog::SessionMedia;
 use crate::live_calls::{CallerGone, GoneReceiver, LiveCalls, Registered};
+use crate::media_thread::in_call;
 use crate::refusal::Refusal;
 use crate::sip_call::{PendingMedia, SipCall, SipCallParts};
 
@@ -120,7 +120,11 @@ impl Controller {
                     fallback,
                     slot,
                 };
-                tokio::spawn(run_call_task(self.clone(), task, Box::new(call)));
+                let thread = call.media_thread();
+                tokio::spawn(in_call(
+                    thread,
+                    run_call_task(self.clone(), task, Box::new(call)),
+                ));
             }
             Plan::Direct(options) => {
                 let task = DirectCall {
@@ -132,7 +136,8 @@ impl Controller {
                     options,
                     phone: source,
                 };
-                tokio::spawn(run_direct_call(self.clone(), task, call));
+                let thread = call.media_thread();
+                tokio::spawn(in_call(thread, run_direct_call(self.clone(), task, call)));
             }
         }
     }
@@ -294,7 +299,9 @@ impl Controller {
         let offer =
             SessionDescription::parse(text).map_err(|e| Refusal::BadOffer(e.to_string()))?;
         let media_ip = self.context.media.for_peer(offer.connection_for(0));
-        let session = RtpSession::bind(&self.context.ports, media_ip)
+        let session = self
+            .context
+            .bind_session(media_ip)
             .map_err(|e| Refusal::NoPorts(e.to_string()))?;
         let mut local = LocalMedia::new(media_ip, session.rtp_port());
         local.codecs.retain(|c| prompts.codecs().contains(c));

@@ -28,6 +28,7 @@ mod limits;
 mod live_calls;
 mod local_time;
 mod media_addresses;
+mod media_thread;
 mod memory_release;
 mod originate;
 mod outbound;

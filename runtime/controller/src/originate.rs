@@ -22,6 +22,7 @@ use crate::controller::Controller;
 use crate::direct_call::is_dialable_number;
 use crate::in_dialog::{transfer_log, transfer_vars};
 use crate::journal::CallStart;
+use crate::media_thread::in_call;
 use crate::outbound::RingFailure;
 use crate::route::normalise_number;
 use crate::sip_call::TRANSFERRED_TAG;
@@ -122,7 +123,8 @@ impl Controller {
             prompts,
         };
         let call_id = call.call_id.clone();
-        tokio::spawn(run_originate(self.clone(), call, slot));
+        let thread = self.context.media_thread();
+        tokio::spawn(in_call(thread, run_originate(self.clone(), call, slot)));
         Ok(call_id)
     }
 }

@@ -28,3 +28,4 @@ pub mod play;
 pub mod record;
 pub mod rtp;
 pub mod sdp;
+pub mod shards;

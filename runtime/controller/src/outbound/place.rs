@@ -183,7 +183,8 @@ pub(crate) async fn place(
 ) -> Result<PlacedLeg, CallError> {
     // The callee's media is most likely of its signalling's family.
     let media_ip = context.media.for_peer(Some(request.target.addr.ip()));
-    let session = RtpSession::bind(&context.ports, media_ip)
+    let session = context
+        .bind_session(media_ip)
         .map_err(|e| CallError::Limit(format!("RTP ports: {e}")))?;
     let mut local = LocalMedia::new(media_ip, session.rtp_port());
     local.codecs.retain(|c| prompts.codecs().contains(c));

@@ -20,6 +20,7 @@ use super::live_view::LiveView;
 use super::offer::{CallbackOfferError, next_offered_caller};
 use super::sizes::QueueGauges;
 use crate::context::ControllerContext;
+use crate::media_thread::in_call;
 use crate::route::Tenant;
 
 /// Commands waiting for a queue task; senders wait when it is full.
@@ -347,7 +348,11 @@ impl Shell {
             queue_name: self.queue_name.clone(),
         };
         let reports = self.legs.clone();
-        tokio::spawn(run_callback(context, self.tenant.clone(), offer, reports));
+        let thread = context.media_thread();
+        tokio::spawn(in_call(
+            thread,
+            run_callback(context, self.tenant.clone(), offer, reports),
+        ));
     }
 
     /// Logs in the members with a registered phone, logs out idle members without one.

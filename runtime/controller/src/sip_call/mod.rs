@@ -135,6 +135,14 @@ impl SipCall {
         }
     }
 
+    /// The media thread the caller's leg was bound on, where the call's other legs go
+    /// too (`media_thread.rs`).
+    pub(crate) fn media_thread(&self) -> Option<tokio::runtime::Handle> {
+        self.pending_media
+            .as_ref()
+            .map(|media| media.session.runtime().clone())
+    }
+
     /// The caller has gone: the call is over, media stops, and the operation
     /// that noticed reports `Hangup`.
     fn caller_left(&mut self) -> CallError {

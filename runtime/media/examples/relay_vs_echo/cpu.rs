@@ -7,7 +7,12 @@ use std::time::Duration;
 const TICKS_PER_SECOND: u64 = 100;
 
 /// User + system CPU time spent so far by every live thread of this process named `name`.
-pub(crate) fn threads_named(name: &str) -> Result<Duration, String> {
+/// CPU time of the system under test: its media threads and the runtime that set them up.
+pub(crate) fn sut_cpu() -> Result<Duration, String> {
+    Ok(threads_named(crate::sut::THREAD_NAME)? + threads_named(crate::sut::MEDIA_THREAD_COMM)?)
+}
+
+fn threads_named(name: &str) -> Result<Duration, String> {
     let tasks =
         std::fs::read_dir("/proc/self/task").map_err(|e| format!("/proc/self/task: {e}"))?;
     let mut ticks = 0u64;

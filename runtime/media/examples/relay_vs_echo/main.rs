@@ -1,11 +1,11 @@
 //! Relay cost against the physical floor: RTP packets per CPU-second relayed by the real
 //! bridge (`MediaLeg`s bridged with `bridge_to`: latching, SSRC/sequence/timestamp rewrite)
-//! compared, in the same run, with a plain UDP echo loop on the same runtime flavour, both
+//! compared, in the same run, with a plain UDP echo loop on the same media threads, both
 //! on 127.0.0.1 under the same offered packet rate, in alternating rounds.
 //!
 //! ```text
 //! cargo run --release -p wasmphony-media --example relay_vs_echo -- \
-//!     [--bridges 500] [--pps 50[,100,…]] [--rounds 3] [--warmup 3] [--window 10]
+//!     [--bridges 500] [--pps 50[,100,…]] [--rounds 3] [--warmup 3] [--window 10] [--spread]
 //! ```
 //!
 //! Each bridge has two streams (one per direction) of `--pps` packets per second (50 is a
@@ -38,6 +38,8 @@ struct Options {
     rounds: usize,
     warmup: Duration,
     window: Duration,
+    /// Each bridge's two legs on two media threads (a bridge between two calls).
+    spread: bool,
 }
 
 fn options() -> Result<Options, String> {
@@ -47,9 +49,14 @@ fn options() -> Result<Options, String> {
         rounds: 3,
         warmup: Duration::from_secs(3),
         window: Duration::from_secs(10),
+        spread: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
+        if flag == "--spread" {
+            options.spread = true;
+            continue;
+        }
         let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
         let number = |v: &str| v.parse::<u64>().map_err(|e| format!("{flag} {v}: {e}"));
         match flag.as_str() {
@@ -99,18 +106,18 @@ fn run_round(mode: Mode, options: &Options, pps: u32) -> Result<(Round, Vec<Stri
     let sides = Sides::bind()?;
     let system = match mode {
         Mode::Echo => Sut::echo(streams)?,
-        Mode::Relay => Sut::relay(options.bridges, sides.addresses()?)?,
+        Mode::Relay => Sut::relay(options.bridges, sides.addresses()?, options.spread)?,
     };
     let load = Load::start(&sides, system.destinations.clone(), pps)?;
     std::thread::sleep(options.warmup);
     let (cpu_before, delivered_before, started) = (
-        cpu::threads_named(sut::THREAD_NAME)?,
+        cpu::sut_cpu()?,
         load.delivered.load(std::sync::atomic::Ordering::Relaxed),
         Instant::now(),
     );
     std::thread::sleep(options.window);
     let (cpu_after, delivered_after, window) = (
-        cpu::threads_named(sut::THREAD_NAME)?,
+        cpu::sut_cpu()?,
         load.delivered.load(std::sync::atomic::Ordering::Relaxed),
         started.elapsed(),
     );
@@ -231,10 +238,15 @@ fn main() -> ExitCode {
         }
     };
     println!(
-        "{} bridges ({} legs, {} streams), rates {:?} packets/s per stream, {} rounds, warm-up {:?}, window {:?}; load average {}",
+        "{} bridges ({} legs, {} streams, {}), rates {:?} packets/s per stream, {} rounds, warm-up {:?}, window {:?}; load average {}",
         options.bridges,
         2 * options.bridges,
         2 * options.bridges,
+        if options.spread {
+            "each bridge's legs on two media threads"
+        } else {
+            "each bridge's legs on one media thread"
+        },
         options.rates,
         options.rounds,
         options.warmup,

@@ -1,11 +1,13 @@
-//! The systems under test, each on its own tokio runtime of the flavour `wasmphony serve`
-//! uses (multi-thread, one worker per core), whose worker threads are named [`THREAD_NAME`]
-//! so their CPU can be read apart from the load's.
+//! The systems under test, each on its own media threads ([`MediaShards`], one per core, as
+//! `wasmphony serve` runs legs) beside a multi-thread runtime named [`THREAD_NAME`] that sets
+//! them up, so the CPU of both can be read apart from the load's.
 //!
-//! - Echo, the floor: one UDP socket, `recv_from` then `send_to` back, in one task.
+//! - Echo, the floor: one UDP socket, `recv_from` then `send_to` back, in one task on a
+//!   media thread.
 //! - Relay: the real bridge. Two `MediaLeg`s per bridge, each on its own RTP session from a
 //!   `PortAllocator`, signalled with a side socket as the peer (so latching runs), bridged
-//!   both ways with `bridge_to` exactly as the controller bridges a call.
+//!   both ways with `bridge_to` exactly as the controller bridges a call; both legs on one
+//!   media thread as the controller keeps a call's legs, or (`spread`) on two.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -19,8 +21,12 @@ use wasmphony_media::net::{PortAllocator, PortLease, RtpSession};
 use wasmphony_media::play::PromptLibrary;
 use wasmphony_media::rtp::packet::MAX_DATAGRAM;
 use wasmphony_media::rtp::stats::CounterSnapshot;
+use wasmphony_media::shards::{self, MediaShards};
 
 pub(crate) const THREAD_NAME: &str = "sut";
+/// What the kernel keeps of the media threads' names (`comm` holds 15 bytes).
+pub(crate) const MEDIA_THREAD_COMM: &str = "wasmphony-media";
+const _: () = assert!(shards::THREAD_NAME.len() == MEDIA_THREAD_COMM.len());
 const LOCALHOST: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 const PCMU: LegFormat = LegFormat {
     codec: Codec::Pcmu,
@@ -51,6 +57,7 @@ impl Mode {
 /// A running system under test.
 pub(crate) struct Sut {
     runtime: Runtime,
+    shards: MediaShards,
     legs: Vec<MediaLeg>,
     echo_failed: Arc<AtomicBool>,
     _echo_lease: Option<PortLease>,
@@ -70,6 +77,7 @@ impl Sut {
     /// The echo floor for `streams` streams (all to one socket).
     pub(crate) fn echo(streams: usize) -> Result<Self, String> {
         let runtime = runtime()?;
+        let shards = MediaShards::per_core().map_err(|e| e.to_string())?;
         let ports = PortAllocator::new(FIRST_PORT, FIRST_PORT + 100).map_err(|e| e.to_string())?;
         let pair = ports.allocate(LOCALHOST).map_err(|e| e.to_string())?;
         let socket = pair.rtp;
@@ -80,7 +88,7 @@ impl Sut {
         let address = socket.local_addr().map_err(|e| e.to_string())?;
         let echo_failed = Arc::new(AtomicBool::new(false));
         let failed = Arc::clone(&echo_failed);
-        runtime.spawn(async move {
+        shards.pick().spawn(async move {
             let Ok(socket) = tokio::net::UdpSocket::from_std(socket) else {
                 failed.store(true, Ordering::Relaxed);
                 return;
@@ -98,6 +106,7 @@ impl Sut {
         });
         Ok(Self {
             runtime,
+            shards,
             legs: Vec::new(),
             echo_failed,
             _echo_lease: Some(pair.lease),
@@ -107,8 +116,13 @@ impl Sut {
 
     /// `bridges` bridged pairs of legs; side A's socket is every A leg's peer, side B's
     /// every B leg's. Stream `2i` feeds leg A of bridge `i`, stream `2i + 1` its leg B.
-    pub(crate) fn relay(bridges: usize, sides: [SocketAddr; 2]) -> Result<Self, String> {
+    pub(crate) fn relay(
+        bridges: usize,
+        sides: [SocketAddr; 2],
+        spread: bool,
+    ) -> Result<Self, String> {
         let runtime = runtime()?;
+        let shards = MediaShards::per_core().map_err(|e| e.to_string())?;
         let library = PromptLibrary::new(&[Codec::Pcmu]).map_err(|e| e.to_string())?;
         let span = u16::try_from(4 * bridges + 200).map_err(|_| "too many bridges")?;
         let allocator = PortAllocator::new(FIRST_PORT, FIRST_PORT.saturating_add(span))
@@ -118,9 +132,13 @@ impl Sut {
             let mut destinations = Vec::with_capacity(2 * bridges);
             for _ in 0..bridges {
                 let mut pair = Vec::with_capacity(2);
+                let mut thread = shards.pick();
                 for side in sides {
-                    let session =
-                        RtpSession::bind(&allocator, LOCALHOST).map_err(|e| e.to_string())?;
+                    if spread && !pair.is_empty() {
+                        thread = shards.pick();
+                    }
+                    let session = RtpSession::bind_on(&allocator, LOCALHOST, &thread)
+                        .map_err(|e| e.to_string())?;
                     destinations.push(session.local_rtp_addr().map_err(|e| e.to_string())?);
                     pair.push(MediaLeg::spawn(
                         session,
@@ -141,6 +159,7 @@ impl Sut {
         })?;
         Ok(Self {
             runtime,
+            shards,
             legs,
             echo_failed: Arc::new(AtomicBool::new(false)),
             _echo_lease: None,
@@ -170,6 +189,7 @@ impl Sut {
     /// Ends the legs and the runtime.
     pub(crate) fn shutdown(self) {
         drop(self.legs);
+        drop(self.shards);
         self.runtime.shutdown_timeout(Duration::from_secs(2));
     }
 }

@@ -182,7 +182,9 @@ impl MediaLeg {
         // (answer, dial), whose touched stack pages stay resident for the whole call: when
         // the future was 3 KiB, this spawn alone took the fiber to 28 KiB. (The future is
         // kept small too, see `task::run`.)
-        tokio::spawn(Box::pin(task::run(session, config, command_rx, event_tx)));
+        // On the runtime whose reactor has the session's sockets (a media thread).
+        let runtime = session.runtime().clone();
+        runtime.spawn(Box::pin(task::run(session, config, command_rx, event_tx)));
         Self {
             commands,
             events,

@@ -15,6 +15,7 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 use tokio::io::ReadBuf;
 use tokio::net::UdpSocket;
+use tokio::runtime::Handle;
 
 /// Why a session failed.
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +54,8 @@ pub enum Sent {
 pub struct RtpSession {
     rtp: UdpSocket,
     rtcp: UdpSocket,
+    /// The runtime whose reactor has the sockets: the leg's task must run there.
+    runtime: Handle,
     latch: Latch,
     counters: Arc<MediaCounters>,
     rtp_port: u16,
@@ -62,21 +65,41 @@ pub struct RtpSession {
 }
 
 impl RtpSession {
-    /// Leases a port pair on `ip` and registers its sockets with tokio.
+    /// Leases a port pair on `ip` and registers its sockets with the current tokio
+    /// runtime.
     pub fn bind(allocator: &PortAllocator, ip: IpAddr) -> Result<Self, SessionError> {
+        let runtime = Handle::try_current().map_err(std::io::Error::other)?;
+        Self::bind_on(allocator, ip, &runtime)
+    }
+
+    /// As [`RtpSession::bind`], with the sockets registered with `runtime` (a media
+    /// thread, see [`crate::shards::MediaShards`]), where the leg's task will then run.
+    pub fn bind_on(
+        allocator: &PortAllocator,
+        ip: IpAddr,
+        runtime: &Handle,
+    ) -> Result<Self, SessionError> {
         let pair = allocator.allocate(ip)?;
-        let rtp = to_tokio(pair.rtp)?;
-        let rtcp = to_tokio(pair.rtcp)?;
+        let (rtp, rtcp) = {
+            let _entered = runtime.enter();
+            (to_tokio(pair.rtp)?, to_tokio(pair.rtcp)?)
+        };
         let counters = Arc::<MediaCounters>::default();
         Ok(Self {
             rtp,
             rtcp,
+            runtime: runtime.clone(),
             latch: Latch::new(),
             _registration: allocator.totals().register(Arc::clone(&counters)),
             counters,
             rtp_port: pair.lease.rtp_port(),
             _lease: pair.lease,
         })
+    }
+
+    /// The runtime the session's sockets belong to.
+    pub fn runtime(&self) -> &Handle {
+        &self.runtime
     }
 
     /// Where we receive RTP (for our SDP).

@@ -1,0 +1,47 @@
+//! Which media thread a call's legs run on. Each leg runs on one of the context's
+//! media threads ([`wasmphony_media::shards::MediaShards`]); all legs of one call go
+//! to the same thread, so a bridge between them relays a packet without waking
+//! another thread. The thread is chosen when the call's first leg is bound and kept
+//! for the call's task in a task-local scope.
+
+use std::future::Future;
+use std::net::IpAddr;
+
+use tokio::runtime::Handle;
+use wasmphony_media::net::{RtpSession, SessionError};
+
+use crate::context::ControllerContext;
+
+tokio::task_local! {
+    /// The media thread of the call whose task is running.
+    static CALL_MEDIA: Handle;
+}
+
+impl ControllerContext {
+    /// The media thread for a new leg: the current call's, or the next in turn.
+    /// `None` without media threads (they could not be started): the leg runs on
+    /// the caller's runtime.
+    pub(crate) fn media_thread(&self) -> Option<Handle> {
+        CALL_MEDIA
+            .try_with(Handle::clone)
+            .ok()
+            .or_else(|| self.media_shards.as_ref().map(|shards| shards.pick()))
+    }
+
+    /// Leases an RTP port pair on `ip` for a leg of the current call.
+    pub(crate) fn bind_session(&self, ip: IpAddr) -> Result<RtpSession, SessionError> {
+        match self.media_thread() {
+            Some(thread) => RtpSession::bind_on(&self.ports, ip, &thread),
+            None => RtpSession::bind(&self.ports, ip),
+        }
+    }
+}
+
+/// Runs a call's task with its legs kept on `thread` (its first leg's, or one picked
+/// for a call that starts by dialing).
+pub(crate) async fn in_call<F: Future>(thread: Option<Handle>, task: F) -> F::Output {
+    match thread {
+        Some(thread) => CALL_MEDIA.scope(thread, task).await,
+        None => task.await,
+    }
+}
