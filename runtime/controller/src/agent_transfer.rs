@@ -24,8 +24,8 @@ use wasmphony_sip::message::StatusCode;
 
 use crate::context::ControllerContext;
 use crate::in_dialog::{
-    MediaDialogGuard, TransferInbox, TransferOrder, ring_failure_status, ring_transfer_target,
-    send_refer_notify,
+    MediaDialogGuard, TransferInbox, TransferOrder, TransferTurn, ring_failure_status,
+    ring_transfer_target, send_refer_notify,
 };
 use crate::live_calls::{GoneReceiver, LiveGuard, ParkedBye};
 use crate::outbound::{AnsweredLeg, RingFailure, send_bye};
@@ -76,14 +76,21 @@ impl StaffLeg {
 
     /// Lets its party (when staff, from the address it was rung at) transfer
     /// `tenant`'s customer. Only once the customer is bridged to it: before,
-    /// there is nobody to hand over, and a REFER is refused like a customer's.
-    pub(crate) fn allow_transfers(&mut self, context: &ControllerContext, tenant: &str) {
+    /// there is nobody to hand over, and a REFER is refused like a customer's. One
+    /// transfer at a time with the bridge's other points (`turn`).
+    pub(crate) fn allow_transfers(
+        &mut self,
+        context: &ControllerContext,
+        tenant: &str,
+        turn: &TransferTurn,
+    ) {
         if self.may_transfer && self.transfers.is_none() {
             self.transfers = Some(context.transfer_points.open(
                 &self.dialog.id.call_id,
                 &self.dialog.id.local_tag,
                 tenant,
                 self.target.addr.ip(),
+                turn,
             ));
         }
     }
@@ -192,7 +199,13 @@ pub(crate) async fn transfer(
         staff.transfer_done();
         return AgentTransferEnd::CustomerGone;
     }
-    next.allow_transfers(context, tenant);
+    // The new party's REFER waits until the referrer's leg is let go.
+    let turn = staff
+        .transfers
+        .as_ref()
+        .map(TransferInbox::turn)
+        .unwrap_or_default();
+    next.allow_transfers(context, tenant, &turn);
     staff.notify(&endpoint, cseq, StatusCode::OK).await;
     staff.end(&endpoint).await;
     let agent = match &order.target {

@@ -33,7 +33,8 @@ use crate::agent_first::EndedBy;
 use crate::agent_transfer::StaffLeg;
 use crate::call_record::HangupSide;
 use crate::in_dialog::{
-    TransferInbox, TransferOrder, ring_failure_status, ring_transfer_target, send_refer_notify,
+    TransferInbox, TransferOrder, TransferTurn, ring_failure_status, ring_transfer_target,
+    send_refer_notify,
 };
 use crate::journal::CallBridge;
 use crate::limits::SIGNALLING_WAIT;
@@ -70,9 +71,10 @@ impl SipCall {
     }
 
     /// The caller's leg's transfer point, opened once it is bridged: keyed by our
-    /// server dialog, for REFERs from the phone's address. `None` for any caller
-    /// that is not a staff phone's direct call.
-    pub(super) fn open_caller_transfers(&self) -> Option<TransferInbox> {
+    /// server dialog, for REFERs from the phone's address, sharing the bridge's
+    /// `turn` with the called party's point (when it is staff). `None` for any
+    /// caller that is not a staff phone's direct call.
+    pub(super) fn open_caller_transfers(&self, turn: &TransferTurn) -> Option<TransferInbox> {
         let caller = self.staff_caller.as_ref()?;
         self.leg.as_ref()?;
         Some(self.context.transfer_points.open(
@@ -80,6 +82,7 @@ impl SipCall {
             &self.dialog.id.local_tag,
             &self.info.tenant,
             caller.peer,
+            turn,
         ))
     }
 
@@ -125,7 +128,9 @@ impl SipCall {
             transfer_done(inbox);
             return HandOver::FarGone;
         }
-        staff.allow_transfers(&self.context, &self.info.tenant);
+        // The new party's REFER waits for this transfer's end like the bridge's others.
+        let turn = inbox.as_ref().map(TransferInbox::turn).unwrap_or_default();
+        staff.allow_transfers(&self.context, &self.info.tenant, &turn);
         self.notify_caller(&endpoint, cseq, StatusCode::OK).await;
         // The phone's leg ends: its point closes, and the called party, now the
         // customer of the new bridge, may no longer transfer (its REFER gets 403).
