@@ -135,6 +135,21 @@ pub(crate) struct Transferred {
     pub(crate) agent: Option<String>,
 }
 
+/// The staff member a transfer to `target` hands the customer to: an extension of
+/// the tenant (a number or SIP URI taking over is no agent).
+pub(crate) fn agent_of(target: &DialTarget) -> Option<String> {
+    match target {
+        DialTarget::Extension(extension) => Some(extension.clone()),
+        _ => None,
+    }
+}
+
+/// The last staff member `transfers` handed the customer to, for the call's record:
+/// the agent is whoever of the tenant's extensions had the call last.
+pub(crate) fn last_agent(transfers: &[Transferred]) -> Option<&str> {
+    transfers.iter().rev().find_map(|t| t.agent.as_deref())
+}
+
 /// How a transfer ended for the bridge.
 pub(crate) enum AgentTransferEnd {
     /// The customer is now bridged to this party; the referrer's leg is ended.
@@ -208,14 +223,10 @@ pub(crate) async fn transfer(
     next.allow_transfers(context, tenant, &turn);
     staff.notify(&endpoint, cseq, StatusCode::OK).await;
     staff.end(&endpoint).await;
-    let agent = match &order.target {
-        DialTarget::Extension(extension) => Some(extension.clone()),
-        _ => None,
-    };
     let transferred = Transferred {
         by: staff.label.clone(),
         to: next.label.clone(),
-        agent,
+        agent: agent_of(&order.target),
     };
     AgentTransferEnd::Connected(Box::new(next), transferred)
 }

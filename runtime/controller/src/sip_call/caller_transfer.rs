@@ -30,7 +30,7 @@ use super::SipCall;
 use super::far_leg::FarLeg;
 use super::transfer::note_transfer;
 use crate::agent_first::EndedBy;
-use crate::agent_transfer::StaffLeg;
+use crate::agent_transfer::{StaffLeg, agent_of, last_agent};
 use crate::call_record::HangupSide;
 use crate::in_dialog::{
     TransferInbox, TransferOrder, TransferTurn, ring_failure_status, ring_transfer_target,
@@ -137,6 +137,10 @@ impl SipCall {
         *inbox = None;
         far.transfers = None;
         self.end_caller_leg(&endpoint).await;
+        // A colleague's extension taking the call over is its agent (of record and live).
+        if let Some(agent) = agent_of(&order.target) {
+            self.book.lock().agent = Some(agent);
+        }
         let referrer = self.info.from.clone();
         self.record_transfer(&referrer, &staff.label, &order.target)
             .await;
@@ -145,7 +149,7 @@ impl SipCall {
             call_id: self.info.id.clone(),
             with: staff.label.clone(),
             queue: None,
-            agent: None,
+            agent: self.book.lock().agent.clone(),
             at: SystemTime::now(),
         };
         let mut transfers = Vec::new();
@@ -170,6 +174,10 @@ impl SipCall {
         let mut book = self.book.lock();
         for transferred in &transfers {
             note_transfer(&mut book, &transferred.by, &transferred.to);
+        }
+        // Through every hand-off, the agent is the last extension that had the call.
+        if let Some(agent) = last_agent(&transfers) {
+            book.agent = Some(agent.to_string());
         }
         // The new party stands in for the phone: its hang-up is the caller's.
         book.end(match ended_by {
