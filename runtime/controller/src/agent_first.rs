@@ -14,6 +14,7 @@ use wasmphony_media::play::{PlayItem, PromptLibrary};
 
 use crate::agent_transfer::{StaffLeg, Transferred};
 use crate::context::ControllerContext;
+use crate::in_dialog::TransferTurn;
 use crate::journal::CallBridge;
 use crate::live_calls::GoneReceiver;
 use crate::outbound::{AnsweredLeg, RingFailure, resolve_target, ring, send_bye};
@@ -208,7 +209,7 @@ async fn talk(
         && customer.media.bridge_to(Some(&agent.media)).await.is_ok();
     let mut ended_by = EndedBy::Host;
     if linked {
-        agent.allow_transfers(context, &bridge.tenant);
+        agent.allow_transfers(context, &bridge.tenant, &TransferTurn::default());
         bridge.at = SystemTime::now();
         context.journal.bridged(bridge.clone()).await;
         let side = CustomerSide {

@@ -24,8 +24,8 @@ use wasmphony_sip::message::StatusCode;
 
 use crate::context::ControllerContext;
 use crate::in_dialog::{
-    MediaDialogGuard, TransferInbox, TransferOrder, ring_failure_status, ring_transfer_target,
-    send_refer_notify,
+    MediaDialogGuard, TransferInbox, TransferOrder, TransferTurn, ring_failure_status,
+    ring_transfer_target, send_refer_notify,
 };
 use crate::live_calls::{GoneReceiver, LiveGuard, ParkedBye};
 use crate::outbound::{AnsweredLeg, RingFailure, send_bye};
@@ -76,14 +76,21 @@ impl StaffLeg {
 
     /// Lets its party (when staff, from the address it was rung at) transfer
     /// `tenant`'s customer. Only once the customer is bridged to it: before,
-    /// there is nobody to hand over, and a REFER is refused like a customer's.
-    pub(crate) fn allow_transfers(&mut self, context: &ControllerContext, tenant: &str) {
+    /// there is nobody to hand over, and a REFER is refused like a customer's. One
+    /// transfer at a time with the bridge's other points (`turn`).
+    pub(crate) fn allow_transfers(
+        &mut self,
+        context: &ControllerContext,
+        tenant: &str,
+        turn: &TransferTurn,
+    ) {
         if self.may_transfer && self.transfers.is_none() {
             self.transfers = Some(context.transfer_points.open(
                 &self.dialog.id.call_id,
                 &self.dialog.id.local_tag,
                 tenant,
                 self.target.addr.ip(),
+                turn,
             ));
         }
     }
@@ -126,6 +133,21 @@ pub(crate) struct Transferred {
     pub(crate) to: String,
     /// The new agent, when the target was an extension of the tenant.
     pub(crate) agent: Option<String>,
+}
+
+/// The staff member a transfer to `target` hands the customer to: an extension of
+/// the tenant (a number or SIP URI taking over is no agent).
+pub(crate) fn agent_of(target: &DialTarget) -> Option<String> {
+    match target {
+        DialTarget::Extension(extension) => Some(extension.clone()),
+        _ => None,
+    }
+}
+
+/// The last staff member `transfers` handed the customer to, for the call's record:
+/// the agent is whoever of the tenant's extensions had the call last.
+pub(crate) fn last_agent(transfers: &[Transferred]) -> Option<&str> {
+    transfers.iter().rev().find_map(|t| t.agent.as_deref())
 }
 
 /// How a transfer ended for the bridge.
@@ -192,17 +214,19 @@ pub(crate) async fn transfer(
         staff.transfer_done();
         return AgentTransferEnd::CustomerGone;
     }
-    next.allow_transfers(context, tenant);
+    // The new party's REFER waits until the referrer's leg is let go.
+    let turn = staff
+        .transfers
+        .as_ref()
+        .map(TransferInbox::turn)
+        .unwrap_or_default();
+    next.allow_transfers(context, tenant, &turn);
     staff.notify(&endpoint, cseq, StatusCode::OK).await;
     staff.end(&endpoint).await;
-    let agent = match &order.target {
-        DialTarget::Extension(extension) => Some(extension.clone()),
-        _ => None,
-    };
     let transferred = Transferred {
         by: staff.label.clone(),
         to: next.label.clone(),
-        agent,
+        agent: agent_of(&order.target),
     };
     AgentTransferEnd::Connected(Box::new(next), transferred)
 }

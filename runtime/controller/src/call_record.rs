@@ -111,6 +111,7 @@ pub struct CallRecord {
     /// The last queue the caller waited in, when the call went through one.
     pub queue: Option<String>,
     /// The extension of the agent who handled the call: the queue agent the caller was
-    /// bridged to, or the extension that placed a click-to-call.
+    /// bridged to, or the extension that placed a click-to-call; after transfers, the
+    /// last extension that had the call (a direct call's too).
     pub agent: Option<String>,
 }

@@ -16,7 +16,7 @@ use wasmphony_engine::api::DialTarget;
 use wasmphony_sip::ids::new_call_id;
 
 use crate::agent_first::{Connection, EndedBy, LiveCall, connect, ring_extensions};
-use crate::agent_transfer::Transferred;
+use crate::agent_transfer::{Transferred, last_agent};
 use crate::call_record::{CallDirection, CallRecord, Disposition, HangupSide};
 use crate::controller::Controller;
 use crate::direct_call::is_dialable_number;
@@ -160,11 +160,7 @@ fn transfer_notes(transfers: &[Transferred]) -> (Vec<String>, Vec<(String, Strin
 /// The call's agent: the last extension the customer was transferred to, else the
 /// extension that placed the call (a number or SIP URI taking over is no agent).
 fn agent_of_record(transfers: &[Transferred], placed_by: String) -> String {
-    transfers
-        .iter()
-        .rev()
-        .find_map(|t| t.agent.clone())
-        .unwrap_or(placed_by)
+    last_agent(transfers).map_or(placed_by, str::to_string)
 }
 
 async fn run_originate(controller: Arc<Controller>, call: Originate, slot: OwnedSemaphorePermit) {

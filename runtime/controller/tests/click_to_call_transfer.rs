@@ -13,11 +13,12 @@ mod transfer_support;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use queue_support::{AGENT, register_agent};
+use queue_support::{AGENT, register_agent, register_phone};
 use support::*;
 use tokio::net::UdpSocket;
 use transfer_support::{
-    CUSTOMER, host_rtp_port, party, start_with_customer_trunk, talk_and_time_echoes, var,
+    COLLEAGUE, COLLEAGUE_SECRET, CUSTOMER, host_rtp_port, party, start_with_customer_trunk,
+    talk_and_time_echoes, var,
 };
 use wasmphony_controller::{HangupSide, TRANSFERRED_TAG};
 
@@ -217,4 +218,82 @@ async fn a_failed_click_to_call_transfer_leaves_the_customer_with_the_agent() {
     assert_eq!(var(&record, "transferred_to"), None);
     assert_eq!(record.agent.as_deref(), Some(AGENT));
     assert_eq!(record.hangup_side, HangupSide::Callee);
+}
+
+/// The agent hands the customer to a colleague's extension (`sip:102@demo`): the
+/// colleague's registered phone rings showing the customer's number (its sipp checks the
+/// From), answers, and the customer hears it; the CDR shows the transfer and names the
+/// colleague as the call's agent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_click_to_call_agent_transfers_the_customer_to_an_extension() {
+    if !sipp_available() {
+        return;
+    }
+    let customer_port = free_udp_port();
+    let mut harness = start_with_customer_trunk(customer_port, "c2c-transfer-extension").await;
+    let agent_port = free_udp_port();
+    register_agent(harness.sip, agent_port).await;
+    let colleague_port = free_udp_port();
+    register_phone(harness.sip, colleague_port, COLLEAGUE, COLLEAGUE_SECRET).await;
+
+    let colleague = tokio::spawn(run_sipp(party(
+        "uas_target_sees_called_party.xml",
+        colleague_port,
+        true,
+        &[],
+    )));
+    let agent = tokio::spawn(run_sipp(party(
+        "uas_agent_transfers.xml",
+        agent_port,
+        false,
+        &[("refer_to", format!("sip:{COLLEAGUE}@{TENANT}"))],
+    )));
+    let media = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let sink = media.local_addr().unwrap().port().to_string();
+    let file: PathBuf = [
+        env!("CARGO_TARGET_TMPDIR"),
+        "c2c-transfer-extension-host-rtp",
+    ]
+    .iter()
+    .collect();
+    let _ = std::fs::remove_file(&file);
+    let talk = Duration::from_secs(7);
+    let mut customer_args = party(
+        "uas_customer_transferred.xml",
+        customer_port,
+        false,
+        &[
+            ("rtp_sink", sink),
+            ("host_rtp_file", file.display().to_string()),
+        ],
+    );
+    customer_args.extend(["-d".into(), (talk.as_millis() + 1_000).to_string()]);
+    let mut customer = tokio::spawn(run_sipp(customer_args));
+
+    harness
+        .controller
+        .originate(TENANT, AGENT, CUSTOMER)
+        .unwrap();
+    let host_port = host_rtp_port(&file, &mut customer).await;
+    let echoes = talk_and_time_echoes(&media, host_port, talk).await.len();
+
+    customer.await.unwrap().assert_clean();
+    agent.await.unwrap().assert_clean();
+    colleague.await.unwrap().assert_clean();
+    assert!(
+        echoes >= 20,
+        "{echoes} packets came back from the colleague"
+    );
+    let record = harness.next_record().await;
+    assert!(
+        record.tags.iter().any(|t| t == TRANSFERRED_TAG),
+        "{:?}",
+        record.tags
+    );
+    assert_eq!(var(&record, "transferred_by"), Some(AGENT));
+    assert_eq!(var(&record, "transferred_to"), Some(COLLEAGUE));
+    // An extension taking over is the call's agent.
+    assert_eq!(record.agent.as_deref(), Some(COLLEAGUE));
+    assert_eq!(record.hangup_side, HangupSide::Callee);
+    assert_eq!(harness.controller.live_calls(), 0, "calls leaked");
 }

@@ -13,17 +13,30 @@ mod transfer_support;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use queue_support::{AGENT, AGENT_SECRET};
+use queue_support::{AGENT, AGENT_SECRET, register_phone};
 use support::*;
 use tokio::net::UdpSocket;
 use transfer_support::{
-    CUSTOMER, host_rtp_port, party, start_with_customer_trunk, talk_and_time_echoes, var,
+    COLLEAGUE, COLLEAGUE_SECRET, CUSTOMER, THIRD_STAFF, THIRD_STAFF_SECRET, host_rtp_port, party,
+    start_with_customer_trunk, talk_and_time_echoes, var,
 };
 use wasmphony_controller::{DIRECT_CALL, HangupSide, TRANSFERRED_TAG};
 
 /// sipp as [`AGENT`]'s phone calling [`CUSTOMER`] with `xml`, transferring to
 /// `refer_to`; its RTP echoed when `echo`.
 fn phone(sip: std::net::SocketAddr, xml: &str, refer_to: &str, echo: bool) -> Vec<String> {
+    phone_calling(sip, xml, CUSTOMER, refer_to, echo)
+}
+
+/// sipp as [`AGENT`]'s phone calling `dialed` with `xml`, transferring to `refer_to`;
+/// its RTP echoed when `echo`.
+fn phone_calling(
+    sip: std::net::SocketAddr,
+    xml: &str,
+    dialed: &str,
+    refer_to: &str,
+    echo: bool,
+) -> Vec<String> {
     let mut args = vec![
         sip.to_string(),
         "-sf".into(),
@@ -37,7 +50,7 @@ fn phone(sip: std::net::SocketAddr, xml: &str, refer_to: &str, echo: bool) -> Ve
         "-m".into(),
         "1".into(),
         "-s".into(),
-        CUSTOMER.into(),
+        dialed.into(),
         "-au".into(),
         AGENT.into(),
         "-ap".into(),
@@ -334,6 +347,132 @@ async fn the_party_a_phone_transferred_to_may_transfer_again() {
     assert!(record.tags.iter().any(|t| t == TRANSFERRED_TAG));
     assert_eq!(var(&record, "transferred_by"), Some(third_uri.as_str()));
     assert_eq!(var(&record, "transferred_to"), Some(fourth_uri.as_str()));
+    let transfers = record
+        .log
+        .iter()
+        .filter(|l| l.contains("transferred by"))
+        .count();
+    assert_eq!(transfers, 2, "{:?}", record.log);
+    assert_eq!(record.hangup_side, HangupSide::Callee);
+    assert_eq!(harness.controller.live_calls(), 0, "calls leaked");
+}
+
+/// A phone's direct call to a colleague: both legs are staff, so both may transfer, but
+/// one at a time. While the phone's transfer rings its target, the colleague's own REFER
+/// is refused with 491 (its sipp expects it; a 202 would be an order the bridge drops
+/// once the phone's transfer hands the colleague over). The phone's transfer goes on:
+/// NOTIFY 100/200 and BYE (its sipp checks them), the colleague then talks with the
+/// target until it hangs up, and the CDR shows the phone's transfer only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_called_colleague_cannot_transfer_while_the_phones_transfer_runs() {
+    if !sipp_available() {
+        return;
+    }
+    let mut harness = start_with_customer_trunk(free_udp_port(), "phone-transfer-turns").await;
+    let colleague_port = free_udp_port();
+    register_phone(harness.sip, colleague_port, COLLEAGUE, COLLEAGUE_SECRET).await;
+    let third_port = free_udp_port();
+    let third = tokio::spawn(run_sipp(party(
+        "uas_rings_long_then_answers.xml",
+        third_port,
+        false,
+        &[],
+    )));
+    let third_uri = format!("sip:third@127.0.0.1:{third_port}");
+    // Nobody listens there: the refused REFER must dial nothing.
+    let trap = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let trap_uri = format!("sip:trap@127.0.0.1:{}", trap.local_addr().unwrap().port());
+    let colleague = tokio::spawn(run_sipp(party(
+        "uas_called_refers_during_transfer.xml",
+        colleague_port,
+        false,
+        &[("refer_to", trap_uri)],
+    )));
+    let phone = tokio::spawn(run_sipp(phone_calling(
+        harness.sip,
+        "uac_phone_transfers.xml",
+        COLLEAGUE,
+        &third_uri,
+        false,
+    )));
+
+    phone.await.unwrap().assert_clean();
+    colleague.await.unwrap().assert_clean();
+    third.await.unwrap().assert_clean();
+    let mut buf = [0u8; 2048];
+    assert!(
+        trap.try_recv_from(&mut buf).is_err(),
+        "the refused REFER's target got a datagram"
+    );
+    let record = harness.next_record().await;
+    assert_eq!(record.scenario, DIRECT_CALL);
+    assert_eq!(var(&record, "transferred_by"), Some(AGENT));
+    assert_eq!(var(&record, "transferred_to"), Some(third_uri.as_str()));
+    let transfers = record
+        .log
+        .iter()
+        .filter(|l| l.contains("transferred by"))
+        .count();
+    assert_eq!(transfers, 1, "{:?}", record.log);
+    // The colleague hung up on the phone's target.
+    assert_eq!(record.hangup_side, HangupSide::Callee);
+    assert_eq!(harness.controller.live_calls(), 0, "calls leaked");
+}
+
+/// The phone hands the party it called to a colleague's extension, which hands it on to
+/// a third extension: the called party ends up talking with the third extension, and
+/// the CDR's agent is that extension, the last of the staff who had the call.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cdr_agent_is_the_last_extension_a_direct_call_was_handed_to() {
+    if !sipp_available() {
+        return;
+    }
+    let customer_port = free_udp_port();
+    let mut harness = start_with_customer_trunk(customer_port, "phone-transfer-agents").await;
+    let colleague_port = free_udp_port();
+    register_phone(harness.sip, colleague_port, COLLEAGUE, COLLEAGUE_SECRET).await;
+    let third_port = free_udp_port();
+    register_phone(harness.sip, third_port, THIRD_STAFF, THIRD_STAFF_SECRET).await;
+    let third = tokio::spawn(run_sipp(party(
+        "uas_rings_then_answers.xml",
+        third_port,
+        true,
+        &[],
+    )));
+    let third_uri = format!("sip:{THIRD_STAFF}@{TENANT}");
+    let colleague = tokio::spawn(run_sipp(party(
+        "uas_agent_transfers.xml",
+        colleague_port,
+        false,
+        &[("refer_to", third_uri.clone())],
+    )));
+    let media = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let talk = Duration::from_secs(8);
+    let (customer_args, file) = called_party(customer_port, &media, talk, "phone-transfer-agents");
+    let mut customer = tokio::spawn(run_sipp(customer_args));
+    let phone = tokio::spawn(run_sipp(phone(
+        harness.sip,
+        "uac_phone_transfers.xml",
+        &format!("sip:{COLLEAGUE}@{TENANT}"),
+        false,
+    )));
+
+    let host_port = host_rtp_port(&file, &mut customer).await;
+    let echoes = talk_and_time_echoes(&media, host_port, talk).await.len();
+
+    customer.await.unwrap().assert_clean();
+    phone.await.unwrap().assert_clean();
+    colleague.await.unwrap().assert_clean();
+    third.await.unwrap().assert_clean();
+    assert!(
+        echoes >= 20,
+        "{echoes} packets came back from the third extension"
+    );
+    let record = harness.next_record().await;
+    assert_eq!(record.scenario, DIRECT_CALL);
+    assert_eq!(record.agent.as_deref(), Some(THIRD_STAFF));
+    assert_eq!(var(&record, "transferred_by"), Some(COLLEAGUE));
+    assert_eq!(var(&record, "transferred_to"), Some(THIRD_STAFF));
     let transfers = record
         .log
         .iter()

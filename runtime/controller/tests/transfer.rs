@@ -312,3 +312,71 @@ async fn a_queue_agent_transfers_the_caller_to_a_number() {
     assert_eq!(record.agent.as_deref(), Some(queue_support::AGENT));
     assert_eq!(record.hangup_side, HangupSide::Caller);
 }
+
+/// The party a scenario's transfer reached transfers the customer again: the agent hands
+/// the customer to a third party (a SIP URI, so staff), which rings, answers and hands it
+/// on to a fourth (both referrers' sipps check 202, NOTIFY 100/200, 491 for a second
+/// REFER while their transfer runs, and the host's BYE). The customer ends up hearing
+/// the fourth party, the only one that echoes, and the CDR names the last transfer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_party_a_transfer_reached_transfers_again() {
+    if !sipp_available() {
+        return;
+    }
+    let fourth_port = free_udp_port();
+    let fourth = sipp_party("uas_rings_then_answers.xml", fourth_port, true, &[]);
+    let fourth_uri = format!("sip:fourth@127.0.0.1:{fourth_port}");
+    let third_port = free_udp_port();
+    let third = sipp_party(
+        "uas_rings_then_transfers.xml",
+        third_port,
+        false,
+        &[("refer_to", fourth_uri.clone())],
+    );
+    let third_uri = format!("sip:third@127.0.0.1:{third_port}");
+    let agent_port = free_udp_port();
+    let agent = sipp_party(
+        "uas_agent_transfers.xml",
+        agent_port,
+        false,
+        &[("refer_to", third_uri.clone())],
+    );
+    let talk = Duration::from_secs(10);
+    let customer = customer_calls(
+        "transfer-again",
+        "uac_hangs_up.xml",
+        agent_port,
+        talk,
+        talk.as_millis() + 2_000,
+        &[],
+    )
+    .await;
+    agent.await.unwrap().assert_clean();
+    third.await.unwrap().assert_clean();
+    fourth.await.unwrap().assert_clean();
+
+    let echoes = &customer.echoes;
+    assert!(
+        echoes.len() >= 20,
+        "{} packets came back from the fourth party",
+        echoes.len()
+    );
+    // Nobody before the fourth party echoes: REFER 1 s after the agent's answer, 1.5 s
+    // of the third ringing, its REFER 1 s later, 1.5 s of the fourth ringing.
+    assert!(
+        echoes[0] >= Duration::from_secs(4),
+        "first echo at {:?}",
+        echoes[0]
+    );
+    let record = customer.record;
+    assert!(record.tags.iter().any(|t| t == TRANSFERRED_TAG));
+    assert_eq!(var(&record, "transferred_by"), Some(third_uri.as_str()));
+    assert_eq!(var(&record, "transferred_to"), Some(fourth_uri.as_str()));
+    let transfers = record
+        .log
+        .iter()
+        .filter(|l| l.contains("transferred by"))
+        .count();
+    assert_eq!(transfers, 2, "{:?}", record.log);
+    assert_eq!(record.hangup_side, HangupSide::Caller);
+}

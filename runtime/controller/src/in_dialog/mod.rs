@@ -13,7 +13,9 @@ mod transfer_ring;
 
 pub(crate) use media_dialogs::{MediaDialogGuard, MediaDialogs};
 pub(crate) use offer_answer::SessionMedia;
-pub(crate) use transfer_points::{TransferInbox, TransferOrder, TransferPoints, next_order};
+pub(crate) use transfer_points::{
+    TransferInbox, TransferOrder, TransferPoints, TransferTurn, next_order,
+};
 pub(crate) use transfer_report::{
     ring_failure_status, send_refer_notify, transfer_log, transfer_vars,
 };

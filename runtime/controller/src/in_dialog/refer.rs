@@ -17,7 +17,8 @@
 //! more than one): `400`. A Refer-To with another scheme than sip/sips/tel, an
 //! unparsable URI, `Replaces` or a host that is not reachable: `400` with the
 //! reason in a Warning; a user of the tenant's domain that is no extension or
-//! number: `404`. A second REFER while a transfer of the same leg runs: `491`.
+//! number: `404`. A REFER while a transfer of the same bridge runs, on either
+//! of its legs (the phone's and the colleague's of a direct call): `491`.
 //! Otherwise `202 Accepted`, and the bridge that owns the leg carries the
 //! transfer out (`sip_call/transfer.rs`, `sip_call/caller_transfer.rs`,
 //! `agent_transfer.rs`): NOTIFYs with sipfrag bodies, in the referrer's dialog
@@ -50,7 +51,7 @@ pub(crate) enum ReferRefusal {
     /// The Refer-To cannot be carried out.
     #[error(transparent)]
     Target(#[from] ReferToError),
-    /// A transfer of this leg is already running.
+    /// A transfer of this leg's bridge is already running.
     #[error("a transfer of this call is already in progress")]
     Busy,
 }

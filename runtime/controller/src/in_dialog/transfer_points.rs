@@ -4,7 +4,8 @@
 //! registered phone of the tenant or to a SIP URI the tenant's scenario named
 //! (not a number reached through a trunk), or it is the caller's leg of an
 //! authenticated phone's direct call; the REFER handler hands an accepted
-//! transfer to the bridge that owns the leg through a one-slot channel.
+//! transfer to the bridge that owns the leg through a one-slot channel. The
+//! points of one bridge share a [`TransferTurn`]: one transfer at a time.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -24,6 +25,26 @@ pub(crate) struct TransferOrder {
     pub(crate) refer_cseq: u32,
 }
 
+/// One transfer at a time per bridge: every transfer point of a bridge (both
+/// legs of a phone's direct call to a colleague, say) shares one turn, so a
+/// REFER on either leg while a transfer runs gets 491 instead of an order the
+/// bridge would drop once the running transfer hands the call over. Taken by a
+/// claim, given back when the transfer ends, whatever its outcome.
+#[derive(Clone, Default)]
+pub(crate) struct TransferTurn(Arc<AtomicBool>);
+
+impl TransferTurn {
+    fn take(&self) -> bool {
+        self.0
+            .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+
+    fn release(&self) {
+        self.0.store(false, Ordering::Release);
+    }
+}
+
 /// One leg that may transfer.
 pub(crate) struct TransferPoint {
     /// The call's tenant (whose extensions and trunks the target is resolved in).
@@ -31,28 +52,28 @@ pub(crate) struct TransferPoint {
     /// The address the leg was placed to: a REFER from elsewhere is refused.
     pub(crate) peer: IpAddr,
     orders: mpsc::Sender<TransferOrder>,
-    /// A transfer is being carried out (a second REFER meanwhile gets 491).
-    running: Arc<AtomicBool>,
+    /// Its bridge's turn (a second REFER while a transfer runs gets 491).
+    turn: TransferTurn,
 }
 
 impl TransferPoint {
-    /// Claims the point for one transfer; `None` while another runs.
+    /// Claims the bridge's turn for one transfer; `None` while another runs.
     pub(crate) fn claim(&self) -> Option<TransferClaim> {
-        self.running
-            .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
-            .ok()?;
+        if !self.turn.take() {
+            return None;
+        }
         Some(TransferClaim {
             orders: self.orders.clone(),
-            running: self.running.clone(),
+            turn: self.turn.clone(),
             sent: false,
         })
     }
 }
 
-/// The right to send one order; released if it is never sent.
+/// The right to send one order; the turn is given back if it is never sent.
 pub(crate) struct TransferClaim {
     orders: mpsc::Sender<TransferOrder>,
-    running: Arc<AtomicBool>,
+    turn: TransferTurn,
     sent: bool,
 }
 
@@ -72,7 +93,7 @@ impl TransferClaim {
 impl Drop for TransferClaim {
     fn drop(&mut self) {
         if !self.sent {
-            self.running.store(false, Ordering::Release);
+            self.turn.release();
         }
     }
 }
@@ -80,19 +101,45 @@ impl Drop for TransferClaim {
 /// The bridge's end of a point: receives orders, says when one is done.
 pub(crate) struct TransferInbox {
     orders: mpsc::Receiver<TransferOrder>,
-    running: Arc<AtomicBool>,
+    turn: TransferTurn,
+    /// An order of this point's is being carried out: the turn is this inbox's
+    /// to give back (by [`TransferInbox::done`], or when it drops because the
+    /// transfer handed its leg's party over).
+    holding: AtomicBool,
     _guard: PointGuard,
 }
 
 impl TransferInbox {
     /// The next accepted REFER.
     pub(crate) async fn next(&mut self) -> Option<TransferOrder> {
-        self.orders.recv().await
+        let order = self.orders.recv().await?;
+        self.holding.store(true, Ordering::Release);
+        Some(order)
     }
 
     /// The transfer is over (whatever its outcome): the next REFER may come.
     pub(crate) fn done(&self) {
-        self.running.store(false, Ordering::Release);
+        if self.holding.swap(false, Ordering::AcqRel) {
+            self.turn.release();
+        }
+    }
+
+    /// Its bridge's turn, for a point that takes this one's place in the bridge.
+    pub(crate) fn turn(&self) -> TransferTurn {
+        self.turn.clone()
+    }
+}
+
+impl Drop for TransferInbox {
+    /// A transfer that succeeded ends its referrer's point: the bridge's other
+    /// points may transfer again. An order sent but never read (the bridge ended
+    /// first) gives its turn back too.
+    fn drop(&mut self) {
+        self.orders.close();
+        let unread = self.orders.try_recv().is_ok();
+        if unread || *self.holding.get_mut() {
+            self.turn.release();
+        }
     }
 }
 
@@ -128,27 +175,29 @@ impl Drop for PointGuard {
 
 impl TransferPoints {
     /// Lets the party of dialog (`call_id`, `local_tag`), reached at `peer`,
-    /// transfer `tenant`'s call until the inbox drops.
+    /// transfer `tenant`'s call until the inbox drops, one transfer at a time
+    /// with the other points sharing `turn` (its bridge's).
     pub(crate) fn open(
         &self,
         call_id: &str,
         local_tag: &str,
         tenant: &str,
         peer: IpAddr,
+        turn: &TransferTurn,
     ) -> TransferInbox {
         let key = (call_id.to_string(), local_tag.to_string());
         let (orders, receiver) = mpsc::channel(1);
-        let running = Arc::new(AtomicBool::new(false));
         let point = TransferPoint {
             tenant: tenant.to_string(),
             peer,
             orders,
-            running: running.clone(),
+            turn: turn.clone(),
         };
         self.points.lock().insert(key.clone(), Arc::new(point));
         TransferInbox {
             orders: receiver,
-            running,
+            turn: turn.clone(),
+            holding: AtomicBool::new(false),
             _guard: PointGuard {
                 points: self.clone(),
                 key,
@@ -179,7 +228,8 @@ mod tests {
     #[tokio::test]
     async fn one_transfer_at_a_time_and_gone_with_the_bridge() {
         let points = TransferPoints::default();
-        let mut inbox = points.open("c", "t", "demo", "127.0.0.1".parse().unwrap());
+        let turn = TransferTurn::default();
+        let mut inbox = points.open("c", "t", "demo", "127.0.0.1".parse().unwrap(), &turn);
         let point = points.get("c", "t").unwrap();
         assert_eq!(point.tenant, "demo");
         assert!(points.get("c", "other").is_none());
@@ -198,5 +248,71 @@ mod tests {
         assert!(points.get("c", "t").is_none());
         assert!(!claim.is_live());
         assert!(!claim.send(order()));
+    }
+
+    fn peer() -> IpAddr {
+        "127.0.0.1".parse().unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_points_of_one_bridge_share_one_turn() {
+        let points = TransferPoints::default();
+        let turn = TransferTurn::default();
+        let mut caller = points.open("c", "ours", "demo", peer(), &turn);
+        let mut called = points.open("d", "ours", "demo", peer(), &turn);
+        let caller_point = points.get("c", "ours").unwrap();
+        let called_point = points.get("d", "ours").unwrap();
+
+        // The caller's transfer runs: the called party's REFER is refused (491).
+        assert!(caller_point.claim().unwrap().send(order()));
+        assert_eq!(caller.next().await, Some(order()));
+        assert!(
+            called_point.claim().is_none(),
+            "the other leg while one runs"
+        );
+        assert!(caller_point.claim().is_none());
+
+        // It failed: either leg may transfer again.
+        caller.done();
+        assert!(called_point.claim().unwrap().send(order()));
+        assert_eq!(called.next().await, Some(order()));
+        assert!(caller_point.claim().is_none());
+        // Only the inbox carrying the order out gives the turn back.
+        caller.done();
+        assert!(caller_point.claim().is_none());
+
+        // It succeeded: the referrer's point ends with its leg, the turn with it.
+        drop(called);
+        assert!(points.get("d", "ours").is_none());
+        let claim = caller_point.claim().unwrap();
+        drop(claim);
+
+        // A point of another bridge has its own turn.
+        let other_turn = TransferTurn::default();
+        let _other = points.open("e", "ours", "demo", peer(), &other_turn);
+        let held = caller_point.claim().unwrap();
+        assert!(points.get("e", "ours").unwrap().claim().is_some());
+        drop(held);
+    }
+
+    #[tokio::test]
+    async fn an_order_the_bridge_never_read_gives_the_turn_back() {
+        let points = TransferPoints::default();
+        let turn = TransferTurn::default();
+        let caller = points.open("c", "ours", "demo", peer(), &turn);
+        let _called = points.open("d", "ours", "demo", peer(), &turn);
+        let called_point = points.get("d", "ours").unwrap();
+        assert!(
+            points
+                .get("c", "ours")
+                .unwrap()
+                .claim()
+                .unwrap()
+                .send(order())
+        );
+        assert!(called_point.claim().is_none());
+        // The caller's leg ended before its bridge read the order.
+        drop(caller);
+        assert!(called_point.claim().is_some());
     }
 }

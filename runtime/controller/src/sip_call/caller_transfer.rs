@@ -30,10 +30,11 @@ use super::SipCall;
 use super::far_leg::FarLeg;
 use super::transfer::note_transfer;
 use crate::agent_first::EndedBy;
-use crate::agent_transfer::StaffLeg;
+use crate::agent_transfer::{StaffLeg, agent_of, last_agent};
 use crate::call_record::HangupSide;
 use crate::in_dialog::{
-    TransferInbox, TransferOrder, ring_failure_status, ring_transfer_target, send_refer_notify,
+    TransferInbox, TransferOrder, TransferTurn, ring_failure_status, ring_transfer_target,
+    send_refer_notify,
 };
 use crate::journal::CallBridge;
 use crate::limits::SIGNALLING_WAIT;
@@ -70,9 +71,10 @@ impl SipCall {
     }
 
     /// The caller's leg's transfer point, opened once it is bridged: keyed by our
-    /// server dialog, for REFERs from the phone's address. `None` for any caller
-    /// that is not a staff phone's direct call.
-    pub(super) fn open_caller_transfers(&self) -> Option<TransferInbox> {
+    /// server dialog, for REFERs from the phone's address, sharing the bridge's
+    /// `turn` with the called party's point (when it is staff). `None` for any
+    /// caller that is not a staff phone's direct call.
+    pub(super) fn open_caller_transfers(&self, turn: &TransferTurn) -> Option<TransferInbox> {
         let caller = self.staff_caller.as_ref()?;
         self.leg.as_ref()?;
         Some(self.context.transfer_points.open(
@@ -80,6 +82,7 @@ impl SipCall {
             &self.dialog.id.local_tag,
             &self.info.tenant,
             caller.peer,
+            turn,
         ))
     }
 
@@ -125,13 +128,19 @@ impl SipCall {
             transfer_done(inbox);
             return HandOver::FarGone;
         }
-        staff.allow_transfers(&self.context, &self.info.tenant);
+        // The new party's REFER waits for this transfer's end like the bridge's others.
+        let turn = inbox.as_ref().map(TransferInbox::turn).unwrap_or_default();
+        staff.allow_transfers(&self.context, &self.info.tenant, &turn);
         self.notify_caller(&endpoint, cseq, StatusCode::OK).await;
         // The phone's leg ends: its point closes, and the called party, now the
         // customer of the new bridge, may no longer transfer (its REFER gets 403).
         *inbox = None;
         far.transfers = None;
         self.end_caller_leg(&endpoint).await;
+        // A colleague's extension taking the call over is its agent (of record and live).
+        if let Some(agent) = agent_of(&order.target) {
+            self.book.lock().agent = Some(agent);
+        }
         let referrer = self.info.from.clone();
         self.record_transfer(&referrer, &staff.label, &order.target)
             .await;
@@ -140,7 +149,7 @@ impl SipCall {
             call_id: self.info.id.clone(),
             with: staff.label.clone(),
             queue: None,
-            agent: None,
+            agent: self.book.lock().agent.clone(),
             at: SystemTime::now(),
         };
         let mut transfers = Vec::new();
@@ -165,6 +174,10 @@ impl SipCall {
         let mut book = self.book.lock();
         for transferred in &transfers {
             note_transfer(&mut book, &transferred.by, &transferred.to);
+        }
+        // Through every hand-off, the agent is the last extension that had the call.
+        if let Some(agent) = last_agent(&transfers) {
+            book.agent = Some(agent.to_string());
         }
         // The new party stands in for the phone: its hang-up is the caller's.
         book.end(match ended_by {

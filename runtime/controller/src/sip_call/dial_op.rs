@@ -13,7 +13,7 @@ use super::SipCall;
 use super::caller_transfer::HandOver;
 use super::transfer::TransferEnd;
 use crate::in_dialog::TransferOrder;
-use crate::in_dialog::next_order;
+use crate::in_dialog::{TransferTurn, next_order};
 use crate::journal::CallBridge;
 use crate::limits::{MAX_DIAL_TARGETS, MAX_RING_SECONDS};
 use crate::outbound::{AnsweredLeg, DialRequest, RingFailure, resolve_target, ring, send_bye};
@@ -173,7 +173,9 @@ impl SipCall {
         via: BridgeVia<'_>,
     ) -> Result<DialOutcome, CallError> {
         let endpoint = self.context.endpoint.clone();
-        let mut far = self.take_leg(answered).await?;
+        // Whichever leg transfers, one transfer at a time (the other leg's REFER gets 491).
+        let turn = TransferTurn::default();
+        let mut far = self.take_leg(answered, &turn).await?;
         if self.leg.is_none() {
             far.end(&endpoint).await;
             return Err(CallError::Hangup);
@@ -218,7 +220,7 @@ impl SipCall {
         }
         // A staff phone's direct call: the phone may hand the party it called over.
         let mut caller_transfers = if linked {
-            self.open_caller_transfers()
+            self.open_caller_transfers(&turn)
         } else {
             None
         };
@@ -243,7 +245,8 @@ impl SipCall {
                 match happening {
                     Happening::CallerGone => break true,
                     Happening::FarGone => break false,
-                    Happening::Transfer(order) => match self.transfer(&mut far, order).await {
+                    Happening::Transfer(order) => match self.transfer(&mut far, order, &turn).await
+                    {
                         TransferEnd::Connected(next) => {
                             // The referrer's leg was ended by `transfer`; dropping it frees its media.
                             far = *next;

@@ -10,7 +10,7 @@ use wasmphony_sip::endpoint::{Endpoint, Target};
 use wasmphony_sip::message::StatusCode;
 
 use super::SipCall;
-use crate::in_dialog::{MediaDialogGuard, TransferInbox, send_refer_notify};
+use crate::in_dialog::{MediaDialogGuard, TransferInbox, TransferTurn, send_refer_notify};
 use crate::live_calls::{GoneReceiver, LiveGuard};
 use crate::outbound::{AnsweredLeg, send_bye};
 
@@ -33,9 +33,14 @@ pub(super) struct FarLeg {
 
 impl SipCall {
     /// Takes over an answered leg: its media starts, and its BYE, re-INVITEs and
-    /// (when [`AnsweredLeg::may_transfer`]) REFERs reach it. A leg that cannot be
-    /// taken is ended with BYE.
-    pub(super) async fn take_leg(&self, answered: AnsweredLeg) -> Result<FarLeg, CallError> {
+    /// (when [`AnsweredLeg::may_transfer`]) REFERs reach it, one transfer at a time
+    /// with the bridge's other points (`turn`). A leg that cannot be taken is ended
+    /// with BYE.
+    pub(super) async fn take_leg(
+        &self,
+        answered: AnsweredLeg,
+        turn: &TransferTurn,
+    ) -> Result<FarLeg, CallError> {
         let codec = answered.config.format.codec;
         let Some(leg) = answered.attach(&self.context).await else {
             return Err(CallError::Rejected(
@@ -48,6 +53,7 @@ impl SipCall {
                 &leg.dialog.id.local_tag,
                 &self.info.tenant,
                 leg.target.addr.ip(),
+                turn,
             )
         });
         Ok(FarLeg {

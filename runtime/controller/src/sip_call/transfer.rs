@@ -23,7 +23,8 @@ use super::SipCall;
 use super::far_leg::FarLeg;
 use crate::call_book::CallBook;
 use crate::in_dialog::{
-    TransferOrder, ring_failure_status, ring_transfer_target, transfer_log, transfer_vars,
+    TransferOrder, TransferTurn, ring_failure_status, ring_transfer_target, transfer_log,
+    transfer_vars,
 };
 use crate::journal::CallBridge;
 use crate::outbound::{AnsweredLeg, RingFailure};
@@ -42,8 +43,14 @@ pub(super) enum TransferEnd {
 }
 
 impl SipCall {
-    /// Carries out `order`, the REFER of `far`'s party.
-    pub(super) async fn transfer(&mut self, far: &mut FarLeg, order: TransferOrder) -> TransferEnd {
+    /// Carries out `order`, the REFER of `far`'s party; the new party's point shares
+    /// the bridge's `turn`.
+    pub(super) async fn transfer(
+        &mut self,
+        far: &mut FarLeg,
+        order: TransferOrder,
+        turn: &TransferTurn,
+    ) -> TransferEnd {
         let endpoint = self.context.endpoint.clone();
         far.notify(&endpoint, order.refer_cseq, StatusCode::TRYING)
             .await;
@@ -61,7 +68,7 @@ impl SipCall {
                 };
             }
         };
-        let next = match self.take_leg(answered).await {
+        let next = match self.take_leg(answered, turn).await {
             Ok(next) => next,
             Err(error) => {
                 tracing::info!(call = %self.info.id, "transfer target's leg unusable: {error}");

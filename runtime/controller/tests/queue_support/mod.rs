@@ -141,6 +141,18 @@ pub async fn start_with_trunks(
     trunks: TrunkPlan,
     test_name: &str,
 ) -> QueueHarness {
+    start_with_phones(gateway, queues, trunks, &[], test_name).await
+}
+
+/// Like [`start_with_trunks`], with `phones` (extension, secret; the extension is the
+/// SIP user too) in the tenant's phone book beside [`AGENT`].
+pub async fn start_with_phones(
+    gateway: SocketAddr,
+    queues: Vec<QueueDefinition>,
+    trunks: TrunkPlan,
+    phones: &[(&str, &str)],
+    test_name: &str,
+) -> QueueHarness {
     let host = ScenarioHost::new(HostConfig {
         limits: SandboxLimits::DEFAULT,
         cache_dir: None,
@@ -171,6 +183,9 @@ pub async fn start_with_trunks(
     );
     let mut book = PhoneBook::new();
     book.add_phone(AGENT, AGENT, AGENT_SECRET);
+    for (extension, secret) in phones {
+        book.add_phone(extension, extension, secret);
+    }
     routes.set_phone_book(TENANT, book);
     routes.set_trunk_plan(TENANT, trunks);
     for queue in queues {
@@ -202,6 +217,11 @@ pub async fn start_with_trunks(
 
 /// Registers [`AGENT`]'s phone from 127.0.0.1:`port` (sipp, digest authentication).
 pub async fn register_agent(sip: SocketAddr, port: u16) {
+    register_phone(sip, port, AGENT, AGENT_SECRET).await;
+}
+
+/// Registers `extension`'s phone from 127.0.0.1:`port` (sipp, digest authentication).
+pub async fn register_phone(sip: SocketAddr, port: u16, extension: &str, secret: &str) {
     let args = vec![
         sip.to_string(),
         "-sf".into(),
@@ -213,12 +233,12 @@ pub async fn register_agent(sip: SocketAddr, port: u16) {
         "-m".into(),
         "1".into(),
         "-au".into(),
-        AGENT.into(),
+        extension.into(),
         "-ap".into(),
-        AGENT_SECRET.into(),
+        secret.into(),
         "-key".into(),
         "agent".into(),
-        AGENT.into(),
+        extension.into(),
         "-key".into(),
         "domain".into(),
         TENANT.into(),

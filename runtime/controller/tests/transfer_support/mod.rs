@@ -22,7 +22,16 @@ pub const CUSTOMER: &str = "+35924000222";
 /// How long the test waits for the customer's sipp to say where the host's media is.
 pub const HOST_RTP_WAIT: Duration = Duration::from_secs(15);
 
-/// A controller whose tenant's catch-all trunk leads to `customer_port`.
+/// A second staff member's extension (SIP user too), for transfers between colleagues.
+pub const COLLEAGUE: &str = "102";
+pub const COLLEAGUE_SECRET: &str = "colleague-secret-102";
+/// A third staff member's extension.
+pub const THIRD_STAFF: &str = "103";
+pub const THIRD_STAFF_SECRET: &str = "staff-secret-103";
+
+/// A controller whose tenant's catch-all trunk leads to `customer_port`; [`COLLEAGUE`]
+/// and [`THIRD_STAFF`] are in the phone book beside the agent (register them with
+/// `queue_support::register_phone`).
 pub async fn start_with_customer_trunk(customer_port: u16, test_name: &str) -> QueueHarness {
     let addr: SocketAddr = ([127, 0, 0, 1], customer_port).into();
     let mut plan = TrunkPlan::new();
@@ -38,7 +47,11 @@ pub async fn start_with_customer_trunk(customer_port: u16, test_name: &str) -> Q
     });
     // No number goes to the gateway here (click-to-call never uses it): a dead port.
     let gateway = ([127, 0, 0, 1], free_udp_port()).into();
-    queue_support::start_with_trunks(gateway, Vec::new(), plan, test_name).await
+    let staff = [
+        (COLLEAGUE, COLLEAGUE_SECRET),
+        (THIRD_STAFF, THIRD_STAFF_SECRET),
+    ];
+    queue_support::start_with_phones(gateway, Vec::new(), plan, &staff, test_name).await
 }
 
 /// sipp answering one call on `port` with `xml`, its RTP echoed when `echo`.
