@@ -9,6 +9,7 @@ use std::net::IpAddr;
 
 use tokio::runtime::Handle;
 use wasmphony_media::net::{RtpSession, SessionError};
+use wasmphony_media::shards::MediaShards;
 
 use crate::context::ControllerContext;
 
@@ -18,30 +19,25 @@ tokio::task_local! {
 }
 
 impl ControllerContext {
-    /// The media thread for a new leg: the current call's, or the next in turn.
-    /// `None` without media threads (they could not be started): the leg runs on
-    /// the caller's runtime.
-    pub(crate) fn media_thread(&self) -> Option<Handle> {
-        CALL_MEDIA
-            .try_with(Handle::clone)
-            .ok()
-            .or_else(|| self.media_shards.as_ref().map(|shards| shards.pick()))
+    /// The media thread for a new leg: the current call's, or the next in turn. Without
+    /// media threads (they could not be started) the runtime the caller runs on.
+    pub(crate) fn media_thread(&self) -> Handle {
+        CALL_MEDIA.try_with(Handle::clone).unwrap_or_else(|_| {
+            self.media_shards
+                .as_ref()
+                .map_or_else(Handle::current, MediaShards::pick)
+        })
     }
 
     /// Leases an RTP port pair on `ip` for a leg of the current call.
     pub(crate) fn bind_session(&self, ip: IpAddr) -> Result<RtpSession, SessionError> {
-        match self.media_thread() {
-            Some(thread) => RtpSession::bind_on(&self.ports, ip, &thread),
-            None => RtpSession::bind(&self.ports, ip),
-        }
+        RtpSession::bind_on(&self.ports, ip, &self.media_thread())
     }
 }
 
 /// Runs a call's task with its legs kept on `thread` (its first leg's, or one picked
-/// for a call that starts by dialing).
-pub(crate) async fn in_call<F: Future>(thread: Option<Handle>, task: F) -> F::Output {
-    match thread {
-        Some(thread) => CALL_MEDIA.scope(thread, task).await,
-        None => task.await,
-    }
+/// for a call that starts by dialing). Not an `async fn`: that would hold the task
+/// twice in its state (as argument and inside the scope), 2 KiB more per call.
+pub(crate) fn in_call<F: Future>(thread: Handle, task: F) -> impl Future<Output = F::Output> {
+    CALL_MEDIA.scope(thread, task)
 }

@@ -137,10 +137,11 @@ impl SipCall {
 
     /// The media thread the caller's leg was bound on, where the call's other legs go
     /// too (`media_thread.rs`).
-    pub(crate) fn media_thread(&self) -> Option<tokio::runtime::Handle> {
-        self.pending_media
-            .as_ref()
-            .map(|media| media.session.runtime().clone())
+    pub(crate) fn media_thread(&self) -> tokio::runtime::Handle {
+        match &self.pending_media {
+            Some(media) => media.session.runtime().clone(),
+            None => self.context.media_thread(),
+        }
     }
 
     /// The caller has gone: the call is over, media stops, and the operation
