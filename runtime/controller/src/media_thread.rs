@@ -22,11 +22,7 @@ impl ControllerContext {
     /// The media thread for a new leg: the current call's, or the next in turn. Without
     /// media threads (they could not be started) the runtime the caller runs on.
     pub(crate) fn media_thread(&self) -> Handle {
-        CALL_MEDIA.try_with(Handle::clone).unwrap_or_else(|_| {
-            self.media_shards
-                .as_ref()
-                .map_or_else(Handle::current, MediaShards::pick)
-        })
+        thread_for_leg(self.media_shards.as_ref())
     }
 
     /// Leases an RTP port pair on `ip` for a leg of the current call.
@@ -35,9 +31,54 @@ impl ControllerContext {
     }
 }
 
+fn thread_for_leg(shards: Option<&MediaShards>) -> Handle {
+    CALL_MEDIA
+        .try_with(Handle::clone)
+        .unwrap_or_else(|_| shards.map_or_else(Handle::current, MediaShards::pick))
+}
+
 /// Runs a call's task with its legs kept on `thread` (its first leg's, or one picked
 /// for a call that starts by dialing). Not an `async fn`: that would hold the task
 /// twice in its state (as argument and inside the scope), 2 KiB more per call.
 pub(crate) fn in_call<F: Future>(thread: Handle, task: F) -> impl Future<Output = F::Output> {
     CALL_MEDIA.scope(thread, task)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn thread_of(runtime: &Handle) -> String {
+        runtime
+            .spawn(async { std::thread::current().name().map(str::to_owned) })
+            .await
+            .expect("ran")
+            .expect("named")
+    }
+
+    #[tokio::test]
+    async fn a_calls_legs_share_its_thread_and_new_calls_take_turns() {
+        let shards = MediaShards::start(2).expect("threads");
+        let first = thread_for_leg(Some(&shards));
+        let second = thread_for_leg(Some(&shards));
+        assert_ne!(thread_of(&first).await, thread_of(&second).await);
+
+        let call_thread = thread_of(&first).await;
+        let legs = in_call(first, async {
+            let mut names = Vec::new();
+            for _ in 0..3 {
+                names.push(thread_of(&thread_for_leg(Some(&shards))).await);
+            }
+            names
+        })
+        .await;
+        assert_eq!(legs, vec![call_thread; 3]);
+    }
+
+    #[tokio::test]
+    async fn without_media_threads_legs_run_on_the_callers_runtime() {
+        let here = std::thread::current().name().map(str::to_owned);
+        let thread = thread_for_leg(None);
+        assert_eq!(Some(thread_of(&thread).await), here);
+    }
 }
