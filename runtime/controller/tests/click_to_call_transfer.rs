@@ -44,6 +44,7 @@ async fn a_click_to_call_agent_transfers_the_customer_to_a_third_party() {
         true,
         &[],
     )));
+    wait_until_listening(third_port).await;
     let refer_to = format!("sip:third@127.0.0.1:{third_port}");
     let agent = tokio::spawn(run_sipp(party(
         "uas_agent_transfers.xml",
@@ -169,6 +170,7 @@ async fn a_failed_click_to_call_transfer_leaves_the_customer_with_the_agent() {
 
     let third_port = free_udp_port();
     let third = tokio::spawn(run_sipp(party("uas_declines.xml", third_port, false, &[])));
+    wait_until_listening(third_port).await;
     let agent = tokio::spawn(run_sipp(party(
         "uas_agent_transfer_fails.xml",
         agent_port,
@@ -244,6 +246,7 @@ async fn a_click_to_call_agent_transfers_the_customer_to_an_extension() {
         true,
         &[],
     )));
+    wait_until_listening(colleague_port).await;
     let agent = tokio::spawn(run_sipp(party(
         "uas_agent_transfers.xml",
         agent_port,

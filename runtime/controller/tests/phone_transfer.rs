@@ -113,6 +113,7 @@ async fn a_phone_transfers_the_party_it_called_to_a_third_party() {
         true,
         &[],
     )));
+    wait_until_listening(third_port).await;
     let media = UdpSocket::bind("127.0.0.1:0").await.unwrap();
     let talk = Duration::from_secs(7);
     let (customer_args, file) = called_party(customer_port, &media, talk, "phone-transfer");
@@ -171,6 +172,7 @@ async fn a_declined_phone_transfer_leaves_the_phone_with_the_party_it_called() {
     let mut harness = start_with_customer_trunk(customer_port, "phone-transfer-declined").await;
     let third_port = free_udp_port();
     let third = tokio::spawn(run_sipp(party("uas_declines.xml", third_port, false, &[])));
+    wait_until_listening(third_port).await;
     let media = UdpSocket::bind("127.0.0.1:0").await.unwrap();
     let talk = Duration::from_secs(5);
     let (customer_args, file) =
@@ -219,6 +221,7 @@ async fn the_called_party_stays_when_the_phone_hangs_up_during_its_transfer() {
         true,
         &[],
     )));
+    wait_until_listening(third_port).await;
     let media = UdpSocket::bind("127.0.0.1:0").await.unwrap();
     let talk = Duration::from_secs(7);
     let (customer_args, file) =
@@ -271,6 +274,7 @@ async fn the_called_party_hanging_up_stops_the_phones_transfer() {
         false,
         &[],
     )));
+    wait_until_listening(third_port).await;
     let media = UdpSocket::bind("127.0.0.1:0").await.unwrap();
     // The called party hangs up 2.5 s after answering; the phone's REFER comes at 1 s.
     let talk = Duration::from_millis(1_500);
@@ -312,6 +316,7 @@ async fn the_party_a_phone_transferred_to_may_transfer_again() {
         true,
         &[],
     )));
+    wait_until_listening(fourth_port).await;
     let fourth_uri = format!("sip:fourth@127.0.0.1:{fourth_port}");
     let third_port = free_udp_port();
     let third = tokio::spawn(run_sipp(party(
@@ -320,6 +325,7 @@ async fn the_party_a_phone_transferred_to_may_transfer_again() {
         false,
         &[("refer_to", fourth_uri.clone())],
     )));
+    wait_until_listening(third_port).await;
     let third_uri = format!("sip:third@127.0.0.1:{third_port}");
     let media = UdpSocket::bind("127.0.0.1:0").await.unwrap();
     let talk = Duration::from_secs(8);
@@ -378,6 +384,7 @@ async fn the_called_colleague_cannot_transfer_while_the_phones_transfer_runs() {
         false,
         &[],
     )));
+    wait_until_listening(third_port).await;
     let third_uri = format!("sip:third@127.0.0.1:{third_port}");
     // Nobody listens there: the refused REFER must dial nothing.
     let trap = UdpSocket::bind("127.0.0.1:0").await.unwrap();
@@ -388,6 +395,7 @@ async fn the_called_colleague_cannot_transfer_while_the_phones_transfer_runs() {
         false,
         &[("refer_to", trap_uri)],
     )));
+    wait_until_listening(colleague_port).await;
     let phone = tokio::spawn(run_sipp(phone_calling(
         harness.sip,
         "uac_phone_transfers.xml",
@@ -439,6 +447,7 @@ async fn the_cdr_agent_is_the_last_extension_a_direct_call_was_handed_to() {
         true,
         &[],
     )));
+    wait_until_listening(third_port).await;
     let third_uri = format!("sip:{THIRD_STAFF}@{TENANT}");
     let colleague = tokio::spawn(run_sipp(party(
         "uas_agent_transfers.xml",
@@ -446,6 +455,7 @@ async fn the_cdr_agent_is_the_last_extension_a_direct_call_was_handed_to() {
         false,
         &[("refer_to", third_uri.clone())],
     )));
+    wait_until_listening(colleague_port).await;
     let media = UdpSocket::bind("127.0.0.1:0").await.unwrap();
     let talk = Duration::from_secs(8);
     let (customer_args, file) = called_party(customer_port, &media, talk, "phone-transfer-agents");

@@ -285,3 +285,30 @@ pub fn ivr_config(option_1: &str) -> String {
     config["menu"]["root"]["options"]["1"] = serde_json::from_str(option_1).unwrap();
     config.to_string()
 }
+
+/// Waits (at most 10 s) until a process listens on UDP `port` — a sipp party spawned in
+/// the background has bound its port — so that a request to it is not lost while it
+/// starts: under load that takes long enough for RFC 3261's back-off to carry the retry
+/// past a party's scripted hang-up. Reads `/proc/net/udp` rather than probing with a bind,
+/// which could take the port from under the starting sipp.
+#[allow(dead_code)] // not every test binary that includes this module uses it
+pub async fn wait_until_listening(port: u16) {
+    let wanted = format!(":{port:04X}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let table = std::fs::read_to_string("/proc/net/udp").unwrap_or_default();
+        let bound = table
+            .lines()
+            .skip(1)
+            .filter_map(|line| line.split_whitespace().nth(1))
+            .any(|local| local.ends_with(&wanted));
+        if bound {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "nothing listens on UDP port {port} after 10 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
