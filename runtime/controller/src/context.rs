@@ -14,6 +14,7 @@ use crate::in_dialog::{MediaDialogs, TransferPoints};
 use crate::journal::CallJournal;
 use crate::live_calls::LiveCalls;
 use crate::media_addresses::MediaAddresses;
+use crate::media_thread::start_media_threads;
 use crate::phones::Phones;
 use crate::queues::QueueHub;
 use crate::trunks::{TrunkRegistrations, Trunks};
@@ -47,7 +48,7 @@ pub struct ControllerConfig {
     /// when any challenge offers SHA-256.
     pub phone_digest: Vec<DigestAlgorithm>,
     /// Threads that run the calls' media (see [`wasmphony_media::shards`]); default one
-    /// per core.
+    /// per core; 0: none, media runs on the runtime that runs the calls.
     pub media_threads: usize,
 }
 
@@ -110,11 +111,7 @@ impl ControllerContext {
             endpoint,
             media: MediaAddresses::new(config.media_ip, config.other_family_media_ip),
             ports: config.ports.clone(),
-            media_shards: MediaShards::start(config.media_threads)
-                .inspect_err(|e| {
-                    tracing::warn!("media threads not started, media runs with signalling: {e}")
-                })
-                .ok(),
+            media_shards: start_media_threads(config.media_threads),
             data_dir: config.data_dir.clone(),
             utc_offset_minutes: config.utc_offset_minutes,
             number_gateway: config.number_gateway,

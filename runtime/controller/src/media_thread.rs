@@ -31,6 +31,19 @@ impl ControllerContext {
     }
 }
 
+/// Starts `count` media threads; `None` (media runs on the runtime that runs the calls)
+/// when `count` is 0 or the threads could not be started.
+pub(crate) fn start_media_threads(count: usize) -> Option<MediaShards> {
+    if count == 0 {
+        return None;
+    }
+    MediaShards::start(count)
+        .inspect_err(|e| {
+            tracing::warn!("media threads not started, media runs with signalling: {e}")
+        })
+        .ok()
+}
+
 fn thread_for_leg(shards: Option<&MediaShards>) -> Handle {
     CALL_MEDIA
         .try_with(Handle::clone)
@@ -73,6 +86,12 @@ mod tests {
         })
         .await;
         assert_eq!(legs, vec![call_thread; 3]);
+    }
+
+    #[test]
+    fn zero_media_threads_means_none() {
+        assert!(start_media_threads(0).is_none());
+        assert_eq!(start_media_threads(3).map(|shards| shards.len()), Some(3));
     }
 
     #[tokio::test]

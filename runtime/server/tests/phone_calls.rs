@@ -1,5 +1,6 @@
 //! Staff phones' own calls on `wasmphony serve`: a phone (sipp, with digest credentials)
-//! calls another extension (baresip) and hears it; a phone calls an external number,
+//! calls another extension (baresip) and hears it, with media on three media threads and
+//! with none (`--media-threads 0`); a phone calls an external number,
 //! which goes out through the tenant's trunk (sipp as the carrier) with the trunk's caller
 //! id; and an INVITE with wrong credentials never reaches the trunk (no toll fraud).
 
@@ -60,26 +61,42 @@ fn phone_call(
     )
 }
 
+/// Media threads as `wasmphony-media-N` name them (Linux keeps 15 bytes of a name).
+const MEDIA_THREAD: &str = "wasmphony-media";
+
 #[test]
 fn a_phone_calls_another_extension_and_hears_it() {
     if !wasmphony_testkit::have_sipp() || !wasmphony_testkit::have_baresip() {
         return;
     }
     let dir = tempfile::tempdir().expect("temp dir");
-    let server = Server::start(dir.path(), &[]);
+    let server = Server::start(dir.path(), &["--media-threads", "3"]);
+    assert_eq!(server.threads_named(MEDIA_THREAD), 3, "--media-threads 3");
+    a_phone_call_is_heard(server, dir.path());
+}
+
+#[test]
+fn without_media_threads_a_phone_call_is_heard_too() {
+    if !wasmphony_testkit::have_sipp() || !wasmphony_testkit::have_baresip() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = Server::start(dir.path(), &["--media-threads", "0"]);
+    assert_eq!(server.threads_named(MEDIA_THREAD), 0, "--media-threads 0");
+    a_phone_call_is_heard(server, dir.path());
+}
+
+/// Phone 102 (sipp) calls 101 (baresip, playing a tone) and must hear it; the call's
+/// record is a direct call between them.
+fn a_phone_call_is_heard(server: Server, dir: &Path) {
     let callee_secret = banner_secret(&server.banner, CALLEE);
     let caller_secret = banner_secret(&server.banner, CALLER);
-    let _phone = start_baresip(
-        &dir.path().join("baresip"),
-        &server.sip,
-        CALLEE,
-        &callee_secret,
-    );
+    let _phone = start_baresip(&dir.join("baresip"), &server.sip, CALLEE, &callee_secret);
 
     let ear = Ear::open();
     let run = phone_call(
         &server,
-        dir.path(),
+        dir,
         "uac_phone_call.xml",
         CALLEE,
         CALLER,
@@ -96,7 +113,7 @@ fn a_phone_calls_another_extension_and_hears_it() {
         heard.len()
     );
     drop(server);
-    let (call, _) = support::phone::only_call(dir.path());
+    let (call, _) = support::phone::only_call(dir);
     assert_eq!(
         call.scenario.as_deref(),
         Some(wasmphony_controller::DIRECT_CALL)

@@ -56,6 +56,11 @@ pub(crate) struct ServeArgs {
     /// below what a 2-core machine sustains with a scenario per call (README, Performance).
     #[arg(long, default_value_t = DEFAULT_MAX_CPS, env = "WASMPHONY_MAX_CPS")]
     pub(crate) max_cps: u32,
+    /// Threads that run the calls' RTP (default: one per core). A call's legs all run on
+    /// one of them, so a bridge relays without crossing threads; 0 runs media on the
+    /// signalling threads instead.
+    #[arg(long, env = "WASMPHONY_MEDIA_THREADS")]
+    pub(crate) media_threads: Option<usize>,
     /// Let tenants' webhooks POST to loopback and private addresses. Off by default: a
     /// tenant must not make the server reach what only it can reach (its loopback, the
     /// private network, a cloud's metadata service). Turn on when the CRM runs beside it.
@@ -205,6 +210,7 @@ async fn serve(args: ServeArgs) -> ExitCode {
         max_calls: args.max_calls,
         max_cps: (args.max_cps > 0).then_some(args.max_cps),
         phone_digest: args.sip_digest,
+        media_threads: args.media_threads,
     };
     let telephony = match Telephony::start(&server, &telephony_config).await {
         Ok(telephony) => telephony,

@@ -35,6 +35,8 @@ pub(crate) struct TelephonyConfig {
     pub(crate) max_cps: Option<u32>,
     /// Digest algorithms offered to registering phones.
     pub(crate) phone_digest: Vec<wasmphony_sip::auth::DigestAlgorithm>,
+    /// Threads for the calls' media (`None`: the controller's default, one per core).
+    pub(crate) media_threads: Option<usize>,
 }
 
 /// Why the phone side could not start.
@@ -130,6 +132,9 @@ impl Telephony {
         controller_config.max_calls = config.max_calls;
         controller_config.max_calls_per_second = config.max_cps;
         controller_config.phone_digest = config.phone_digest.clone();
+        if let Some(threads) = config.media_threads {
+            controller_config.media_threads = threads;
+        }
         // The writers run as long as the journal; `stop` flushes them.
         let journal = StoreJournal::start(server.store.clone(), server.events.clone());
         let controller = Controller::with_journal(

@@ -109,6 +109,17 @@ impl Server {
         server
     }
 
+    /// How many of the server's threads have a name starting with `prefix` (Linux
+    /// shows the first 15 bytes of a thread's name).
+    pub fn threads_named(&self, prefix: &str) -> usize {
+        let tasks = std::fs::read_dir(format!("/proc/{}/task", self.child.id()))
+            .expect("the server's threads are listed");
+        tasks
+            .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
+            .filter(|name| name.starts_with(prefix))
+            .count()
+    }
+
     /// SIGINT (Ctrl-C); waits at most `wait` for the exit and returns its status and what
     /// the server printed after `ready`.
     pub fn interrupt(&mut self, wait: Duration) -> Option<std::process::ExitStatus> {
