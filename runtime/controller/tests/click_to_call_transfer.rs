@@ -10,17 +10,25 @@ mod queue_support;
 mod support;
 mod transfer_support;
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use queue_support::{AGENT, register_agent, register_phone};
 use support::*;
 use tokio::net::UdpSocket;
-use transfer_support::{
-    COLLEAGUE, COLLEAGUE_SECRET, CUSTOMER, host_rtp_port, party, start_with_customer_trunk,
-    talk_and_time_echoes, var,
-};
-use wasmphony_controller::{HangupSide, TRANSFERRED_TAG};
+use transfer_support::called_party::CalledParty;
+use transfer_support::cdr::{assert_not_transferred, assert_transferred, transfers_logged};
+use transfer_support::echoes::{assert_heard, echoes_since};
+use transfer_support::parties::{listening_party, party, spawn_party};
+use transfer_support::{COLLEAGUE, COLLEAGUE_SECRET, CUSTOMER, start_with_customer_trunk};
+use wasmphony_controller::HangupSide;
+
+/// The host rings [`AGENT`] and, once the agent answers, [`CUSTOMER`].
+fn originate(harness: &queue_support::QueueHarness) {
+    harness
+        .controller
+        .originate(TENANT, AGENT, CUSTOMER)
+        .unwrap();
+}
 
 /// The agent who placed the click-to-call transfers the customer to a third party: its
 /// REFER is accepted (202), its NOTIFYs say `100 Trying` then `200 OK` (sipp checks the
@@ -38,68 +46,28 @@ async fn a_click_to_call_agent_transfers_the_customer_to_a_third_party() {
     register_agent(harness.sip, agent_port).await;
 
     let third_port = free_udp_port();
-    let third = tokio::spawn(run_sipp(party(
-        "uas_rings_then_answers.xml",
-        third_port,
-        true,
-        &[],
-    )));
-    wait_until_listening(third_port).await;
+    let third = listening_party("uas_rings_then_answers.xml", third_port, true, &[]).await;
     let refer_to = format!("sip:third@127.0.0.1:{third_port}");
-    let agent = tokio::spawn(run_sipp(party(
+    let agent = spawn_party(
         "uas_agent_transfers.xml",
         agent_port,
         false,
         &[("refer_to", refer_to.clone())],
-    )));
-    let media = UdpSocket::bind("127.0.0.1:0").await.unwrap();
-    let sink = media.local_addr().unwrap().port().to_string();
-    let file: PathBuf = [env!("CARGO_TARGET_TMPDIR"), "c2c-transfer-host-rtp"]
-        .iter()
-        .collect();
-    let _ = std::fs::remove_file(&file);
-    let talk = Duration::from_secs(7);
-    let mut customer_args = party(
-        "uas_customer_transferred.xml",
-        customer_port,
-        false,
-        &[
-            ("rtp_sink", sink),
-            ("host_rtp_file", file.display().to_string()),
-        ],
     );
-    customer_args.extend(["-d".into(), (talk.as_millis() + 1_000).to_string()]);
-    let mut customer = tokio::spawn(run_sipp(customer_args));
+    let mut customer =
+        CalledParty::answers(customer_port, Duration::from_secs(7), "c2c-transfer").await;
 
-    harness
-        .controller
-        .originate(TENANT, AGENT, CUSTOMER)
-        .unwrap();
-    let host_port = host_rtp_port(&file, &mut customer).await;
-    let echoes = talk_and_time_echoes(&media, host_port, talk).await.len();
+    originate(&harness);
+    let echoes = customer.talk().await;
 
-    customer.await.unwrap().assert_clean();
+    customer.assert_clean().await;
     agent.await.unwrap().assert_clean();
     third.await.unwrap().assert_clean();
-    // The bridge tests' floor (sipp's echo on a busy machine returns a fraction).
-    assert!(
-        echoes >= 20,
-        "{echoes} packets came back from the third party"
-    );
+    assert_heard(&echoes, "the third party");
 
     let record = harness.next_record().await;
-    assert!(
-        record.tags.iter().any(|t| t == TRANSFERRED_TAG),
-        "{:?}",
-        record.tags
-    );
-    assert_eq!(var(&record, "transferred_by"), Some(AGENT));
-    assert_eq!(var(&record, "transferred_to"), Some(refer_to.as_str()));
-    assert!(
-        record.log.iter().any(|l| l.contains("transferred by")),
-        "{:?}",
-        record.log
-    );
+    assert_transferred(&record, AGENT, &refer_to);
+    assert!(transfers_logged(&record) > 0, "{:?}", record.log);
     // A SIP URI is no extension: the agent of record stays the one who placed the call.
     assert_eq!(record.agent.as_deref(), Some(AGENT));
     assert_eq!(record.hangup_side, HangupSide::Callee);
@@ -121,12 +89,7 @@ async fn a_click_to_call_customer_refer_is_refused_and_dials_nothing() {
 
     let trap = UdpSocket::bind("127.0.0.1:0").await.unwrap();
     let trap_port = trap.local_addr().unwrap().port();
-    let agent = tokio::spawn(run_sipp(party(
-        "uas_agent_answers.xml",
-        agent_port,
-        true,
-        &[],
-    )));
+    let agent = spawn_party("uas_agent_answers.xml", agent_port, true, &[]);
     let mut customer_args = party(
         "uas_customer_refer_refused.xml",
         customer_port,
@@ -136,10 +99,7 @@ async fn a_click_to_call_customer_refer_is_refused_and_dials_nothing() {
     customer_args.extend(["-d".into(), "2000".into()]);
     let customer = tokio::spawn(run_sipp(customer_args));
 
-    harness
-        .controller
-        .originate(TENANT, AGENT, CUSTOMER)
-        .unwrap();
+    originate(&harness);
     customer.await.unwrap().assert_clean();
     agent.await.unwrap().assert_clean();
 
@@ -149,8 +109,7 @@ async fn a_click_to_call_customer_refer_is_refused_and_dials_nothing() {
         "the Refer-To's address got a datagram"
     );
     let record = harness.next_record().await;
-    assert!(!record.tags.iter().any(|t| t == TRANSFERRED_TAG));
-    assert_eq!(var(&record, "transferred_to"), None);
+    assert_not_transferred(&record);
     assert_eq!(record.agent.as_deref(), Some(AGENT));
     assert_eq!(record.hangup_side, HangupSide::Callee);
 }
@@ -169,55 +128,31 @@ async fn a_failed_click_to_call_transfer_leaves_the_customer_with_the_agent() {
     register_agent(harness.sip, agent_port).await;
 
     let third_port = free_udp_port();
-    let third = tokio::spawn(run_sipp(party("uas_declines.xml", third_port, false, &[])));
-    wait_until_listening(third_port).await;
-    let agent = tokio::spawn(run_sipp(party(
+    let third = listening_party("uas_declines.xml", third_port, false, &[]).await;
+    let agent = spawn_party(
         "uas_agent_transfer_fails.xml",
         agent_port,
         true,
         &[("refer_to", format!("sip:third@127.0.0.1:{third_port}"))],
-    )));
-    let media = UdpSocket::bind("127.0.0.1:0").await.unwrap();
-    let sink = media.local_addr().unwrap().port().to_string();
-    let file: PathBuf = [
-        env!("CARGO_TARGET_TMPDIR"),
-        "c2c-transfer-declined-host-rtp",
-    ]
-    .iter()
-    .collect();
-    let _ = std::fs::remove_file(&file);
-    let talk = Duration::from_secs(5);
-    let mut customer_args = party(
-        "uas_customer_transferred.xml",
-        customer_port,
-        false,
-        &[
-            ("rtp_sink", sink),
-            ("host_rtp_file", file.display().to_string()),
-        ],
     );
-    customer_args.extend(["-d".into(), (talk.as_millis() + 1_000).to_string()]);
-    let mut customer = tokio::spawn(run_sipp(customer_args));
+    let mut customer = CalledParty::answers(
+        customer_port,
+        Duration::from_secs(5),
+        "c2c-transfer-declined",
+    )
+    .await;
 
-    harness
-        .controller
-        .originate(TENANT, AGENT, CUSTOMER)
-        .unwrap();
-    let host_port = host_rtp_port(&file, &mut customer).await;
-    let echoes = talk_and_time_echoes(&media, host_port, talk).await;
+    originate(&harness);
+    let echoes = customer.talk().await;
 
-    customer.await.unwrap().assert_clean();
+    customer.assert_clean().await;
     agent.await.unwrap().assert_clean();
     third.await.unwrap().assert_clean();
     // The refusal comes about a second in; the agent's echo goes on to the end.
-    let late = echoes
-        .iter()
-        .filter(|at| **at >= Duration::from_secs(3))
-        .count();
+    let late = echoes_since(&echoes, Duration::from_secs(3));
     assert!(late >= 20, "{late} echoes after the failed transfer");
     let record = harness.next_record().await;
-    assert!(!record.tags.iter().any(|t| t == TRANSFERRED_TAG));
-    assert_eq!(var(&record, "transferred_to"), None);
+    assert_not_transferred(&record);
     assert_eq!(record.agent.as_deref(), Some(AGENT));
     assert_eq!(record.hangup_side, HangupSide::Callee);
 }
@@ -240,63 +175,35 @@ async fn a_click_to_call_agent_transfers_the_customer_to_an_extension() {
     let colleague_port = free_udp_port();
     register_phone(harness.sip, colleague_port, COLLEAGUE, COLLEAGUE_SECRET).await;
 
-    let colleague = tokio::spawn(run_sipp(party(
+    let colleague = listening_party(
         "uas_target_sees_called_party.xml",
         colleague_port,
         true,
         &[],
-    )));
-    wait_until_listening(colleague_port).await;
-    let agent = tokio::spawn(run_sipp(party(
+    )
+    .await;
+    let agent = spawn_party(
         "uas_agent_transfers.xml",
         agent_port,
         false,
         &[("refer_to", format!("sip:{COLLEAGUE}@{TENANT}"))],
-    )));
-    let media = UdpSocket::bind("127.0.0.1:0").await.unwrap();
-    let sink = media.local_addr().unwrap().port().to_string();
-    let file: PathBuf = [
-        env!("CARGO_TARGET_TMPDIR"),
-        "c2c-transfer-extension-host-rtp",
-    ]
-    .iter()
-    .collect();
-    let _ = std::fs::remove_file(&file);
-    let talk = Duration::from_secs(7);
-    let mut customer_args = party(
-        "uas_customer_transferred.xml",
-        customer_port,
-        false,
-        &[
-            ("rtp_sink", sink),
-            ("host_rtp_file", file.display().to_string()),
-        ],
     );
-    customer_args.extend(["-d".into(), (talk.as_millis() + 1_000).to_string()]);
-    let mut customer = tokio::spawn(run_sipp(customer_args));
+    let mut customer = CalledParty::answers(
+        customer_port,
+        Duration::from_secs(7),
+        "c2c-transfer-extension",
+    )
+    .await;
 
-    harness
-        .controller
-        .originate(TENANT, AGENT, CUSTOMER)
-        .unwrap();
-    let host_port = host_rtp_port(&file, &mut customer).await;
-    let echoes = talk_and_time_echoes(&media, host_port, talk).await.len();
+    originate(&harness);
+    let echoes = customer.talk().await;
 
-    customer.await.unwrap().assert_clean();
+    customer.assert_clean().await;
     agent.await.unwrap().assert_clean();
     colleague.await.unwrap().assert_clean();
-    assert!(
-        echoes >= 20,
-        "{echoes} packets came back from the colleague"
-    );
+    assert_heard(&echoes, "the colleague");
     let record = harness.next_record().await;
-    assert!(
-        record.tags.iter().any(|t| t == TRANSFERRED_TAG),
-        "{:?}",
-        record.tags
-    );
-    assert_eq!(var(&record, "transferred_by"), Some(AGENT));
-    assert_eq!(var(&record, "transferred_to"), Some(COLLEAGUE));
+    assert_transferred(&record, AGENT, COLLEAGUE);
     // An extension taking over is the call's agent.
     assert_eq!(record.agent.as_deref(), Some(COLLEAGUE));
     assert_eq!(record.hangup_side, HangupSide::Callee);

@@ -10,33 +10,38 @@ mod queue_support;
 mod support;
 mod transfer_support;
 
-use std::path::PathBuf;
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use queue_support::{AGENT, AGENT_SECRET, register_phone};
 use support::*;
 use tokio::net::UdpSocket;
+use tokio::task::JoinHandle;
+use transfer_support::called_party::CalledParty;
+use transfer_support::cdr::{assert_not_transferred, assert_transferred, transfers_logged, var};
+use transfer_support::echoes::{assert_heard, echoes_since};
+use transfer_support::parties::listening_party;
 use transfer_support::{
-    COLLEAGUE, COLLEAGUE_SECRET, CUSTOMER, THIRD_STAFF, THIRD_STAFF_SECRET, host_rtp_port, party,
-    start_with_customer_trunk, talk_and_time_echoes, var,
+    COLLEAGUE, COLLEAGUE_SECRET, CUSTOMER, THIRD_STAFF, THIRD_STAFF_SECRET,
+    start_with_customer_trunk,
 };
-use wasmphony_controller::{DIRECT_CALL, HangupSide, TRANSFERRED_TAG};
+use wasmphony_controller::{DIRECT_CALL, HangupSide};
 
 /// sipp as [`AGENT`]'s phone calling [`CUSTOMER`] with `xml`, transferring to
 /// `refer_to`; its RTP echoed when `echo`.
-fn phone(sip: std::net::SocketAddr, xml: &str, refer_to: &str, echo: bool) -> Vec<String> {
+fn phone(sip: SocketAddr, xml: &str, refer_to: &str, echo: bool) -> JoinHandle<SippRun> {
     phone_calling(sip, xml, CUSTOMER, refer_to, echo)
 }
 
 /// sipp as [`AGENT`]'s phone calling `dialed` with `xml`, transferring to `refer_to`;
 /// its RTP echoed when `echo`.
 fn phone_calling(
-    sip: std::net::SocketAddr,
+    sip: SocketAddr,
     xml: &str,
     dialed: &str,
     refer_to: &str,
     echo: bool,
-) -> Vec<String> {
+) -> JoinHandle<SippRun> {
     let mut args = vec![
         sip.to_string(),
         "-sf".into(),
@@ -62,36 +67,7 @@ fn phone_calling(
     if echo {
         args.push("-rtp_echo".into());
     }
-    args
-}
-
-/// The called party's sipp (answers with its RTP at `media`, writes the host's RTP port
-/// to a file, hangs up after `talk` plus a second) and that file.
-fn called_party(
-    port: u16,
-    media: &UdpSocket,
-    talk: Duration,
-    test_name: &str,
-) -> (Vec<String>, PathBuf) {
-    let sink = media.local_addr().unwrap().port().to_string();
-    let file: PathBuf = [
-        env!("CARGO_TARGET_TMPDIR"),
-        &format!("{test_name}-host-rtp"),
-    ]
-    .iter()
-    .collect();
-    let _ = std::fs::remove_file(&file);
-    let mut args = party(
-        "uas_customer_transferred.xml",
-        port,
-        false,
-        &[
-            ("rtp_sink", sink),
-            ("host_rtp_file", file.display().to_string()),
-        ],
-    );
-    args.extend(["-d".into(), (talk.as_millis() + 1_000).to_string()]);
-    (args, file)
+    tokio::spawn(run_sipp(args))
 }
 
 /// The phone hands the party it called to a third party: 202, NOTIFY `100 Trying` then
@@ -107,52 +83,24 @@ async fn a_phone_transfers_the_party_it_called_to_a_third_party() {
     let customer_port = free_udp_port();
     let mut harness = start_with_customer_trunk(customer_port, "phone-transfer").await;
     let third_port = free_udp_port();
-    let third = tokio::spawn(run_sipp(party(
-        "uas_target_sees_called_party.xml",
-        third_port,
-        true,
-        &[],
-    )));
-    wait_until_listening(third_port).await;
-    let media = UdpSocket::bind("127.0.0.1:0").await.unwrap();
-    let talk = Duration::from_secs(7);
-    let (customer_args, file) = called_party(customer_port, &media, talk, "phone-transfer");
-    let mut customer = tokio::spawn(run_sipp(customer_args));
+    let third = listening_party("uas_target_sees_called_party.xml", third_port, true, &[]).await;
+    let mut customer =
+        CalledParty::answers(customer_port, Duration::from_secs(7), "phone-transfer").await;
     let refer_to = format!("sip:third@127.0.0.1:{third_port}");
-    let phone = tokio::spawn(run_sipp(phone(
-        harness.sip,
-        "uac_phone_transfers.xml",
-        &refer_to,
-        false,
-    )));
+    let phone = phone(harness.sip, "uac_phone_transfers.xml", &refer_to, false);
 
-    let host_port = host_rtp_port(&file, &mut customer).await;
-    let echoes = talk_and_time_echoes(&media, host_port, talk).await.len();
+    let echoes = customer.talk().await;
 
-    customer.await.unwrap().assert_clean();
+    customer.assert_clean().await;
     phone.await.unwrap().assert_clean();
     third.await.unwrap().assert_clean();
-    // The bridge tests' floor (sipp's echo on a busy machine returns a fraction).
-    assert!(
-        echoes >= 20,
-        "{echoes} packets came back from the third party"
-    );
+    assert_heard(&echoes, "the third party");
 
     let record = harness.next_record().await;
     assert_eq!(record.scenario, DIRECT_CALL);
     assert_eq!(record.from, AGENT);
-    assert!(
-        record.tags.iter().any(|t| t == TRANSFERRED_TAG),
-        "{:?}",
-        record.tags
-    );
-    assert_eq!(var(&record, "transferred_by"), Some(AGENT));
-    assert_eq!(var(&record, "transferred_to"), Some(refer_to.as_str()));
-    assert!(
-        record.log.iter().any(|l| l.contains("transferred by")),
-        "{:?}",
-        record.log
-    );
+    assert_transferred(&record, AGENT, &refer_to);
+    assert!(transfers_logged(&record) > 0, "{:?}", record.log);
     assert!(record.answered_at.is_some(), "answered");
     // The called party hung up on the third party.
     assert_eq!(record.hangup_side, HangupSide::Callee);
@@ -171,36 +119,31 @@ async fn a_declined_phone_transfer_leaves_the_phone_with_the_party_it_called() {
     let customer_port = free_udp_port();
     let mut harness = start_with_customer_trunk(customer_port, "phone-transfer-declined").await;
     let third_port = free_udp_port();
-    let third = tokio::spawn(run_sipp(party("uas_declines.xml", third_port, false, &[])));
-    wait_until_listening(third_port).await;
-    let media = UdpSocket::bind("127.0.0.1:0").await.unwrap();
-    let talk = Duration::from_secs(5);
-    let (customer_args, file) =
-        called_party(customer_port, &media, talk, "phone-transfer-declined");
-    let mut customer = tokio::spawn(run_sipp(customer_args));
-    let phone = tokio::spawn(run_sipp(phone(
+    let third = listening_party("uas_declines.xml", third_port, false, &[]).await;
+    let mut customer = CalledParty::answers(
+        customer_port,
+        Duration::from_secs(5),
+        "phone-transfer-declined",
+    )
+    .await;
+    let phone = phone(
         harness.sip,
         "uac_phone_transfer_fails.xml",
         &format!("sip:third@127.0.0.1:{third_port}"),
         true,
-    )));
+    );
 
-    let host_port = host_rtp_port(&file, &mut customer).await;
-    let echoes = talk_and_time_echoes(&media, host_port, talk).await;
+    let echoes = customer.talk().await;
 
-    customer.await.unwrap().assert_clean();
+    customer.assert_clean().await;
     phone.await.unwrap().assert_clean();
     third.await.unwrap().assert_clean();
     // The refusal comes about a second in; the phone's echo goes on to the end.
-    let late = echoes
-        .iter()
-        .filter(|at| **at >= Duration::from_secs(3))
-        .count();
+    let late = echoes_since(&echoes, Duration::from_secs(3));
     assert!(late >= 20, "{late} echoes after the failed transfer");
     let record = harness.next_record().await;
     assert_eq!(record.scenario, DIRECT_CALL);
-    assert!(!record.tags.iter().any(|t| t == TRANSFERRED_TAG));
-    assert_eq!(var(&record, "transferred_to"), None);
+    assert_not_transferred(&record);
     assert_eq!(harness.controller.live_calls(), 0, "calls leaked");
 }
 
@@ -215,44 +158,29 @@ async fn the_called_party_stays_when_the_phone_hangs_up_during_its_transfer() {
     let customer_port = free_udp_port();
     let mut harness = start_with_customer_trunk(customer_port, "phone-transfer-hangs-up").await;
     let third_port = free_udp_port();
-    let third = tokio::spawn(run_sipp(party(
-        "uas_target_sees_called_party.xml",
-        third_port,
-        true,
-        &[],
-    )));
-    wait_until_listening(third_port).await;
-    let media = UdpSocket::bind("127.0.0.1:0").await.unwrap();
-    let talk = Duration::from_secs(7);
-    let (customer_args, file) =
-        called_party(customer_port, &media, talk, "phone-transfer-hangs-up");
-    let mut customer = tokio::spawn(run_sipp(customer_args));
+    let third = listening_party("uas_target_sees_called_party.xml", third_port, true, &[]).await;
+    let mut customer = CalledParty::answers(
+        customer_port,
+        Duration::from_secs(7),
+        "phone-transfer-hangs-up",
+    )
+    .await;
     let refer_to = format!("sip:third@127.0.0.1:{third_port}");
-    let phone = tokio::spawn(run_sipp(phone(
+    let phone = phone(
         harness.sip,
         "uac_phone_transfers_hangs_up.xml",
         &refer_to,
         false,
-    )));
+    );
 
-    let host_port = host_rtp_port(&file, &mut customer).await;
-    let echoes = talk_and_time_echoes(&media, host_port, talk).await.len();
+    let echoes = customer.talk().await;
 
     phone.await.unwrap().assert_clean();
-    customer.await.unwrap().assert_clean();
+    customer.assert_clean().await;
     third.await.unwrap().assert_clean();
-    assert!(
-        echoes >= 20,
-        "{echoes} packets came back from the third party"
-    );
+    assert_heard(&echoes, "the third party");
     let record = harness.next_record().await;
-    assert!(
-        record.tags.iter().any(|t| t == TRANSFERRED_TAG),
-        "{:?}",
-        record.tags
-    );
-    assert_eq!(var(&record, "transferred_by"), Some(AGENT));
-    assert_eq!(var(&record, "transferred_to"), Some(refer_to.as_str()));
+    assert_transferred(&record, AGENT, &refer_to);
     assert_eq!(record.hangup_side, HangupSide::Callee);
     assert_eq!(harness.controller.live_calls(), 0, "calls leaked");
 }
@@ -268,33 +196,23 @@ async fn the_called_party_hanging_up_stops_the_phones_transfer() {
     let customer_port = free_udp_port();
     let mut harness = start_with_customer_trunk(customer_port, "phone-transfer-abandoned").await;
     let third_port = free_udp_port();
-    let third = tokio::spawn(run_sipp(party(
-        "uas_rings_until_cancelled.xml",
-        third_port,
-        false,
-        &[],
-    )));
-    wait_until_listening(third_port).await;
-    let media = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let third = listening_party("uas_rings_until_cancelled.xml", third_port, false, &[]).await;
     // The called party hangs up 2.5 s after answering; the phone's REFER comes at 1 s.
     let talk = Duration::from_millis(1_500);
-    let (customer_args, _file) =
-        called_party(customer_port, &media, talk, "phone-transfer-abandoned");
-    let customer = tokio::spawn(run_sipp(customer_args));
-    let phone = tokio::spawn(run_sipp(phone(
+    let customer = CalledParty::answers(customer_port, talk, "phone-transfer-abandoned").await;
+    let phone = phone(
         harness.sip,
         "uac_phone_transfer_abandoned.xml",
         &format!("sip:third@127.0.0.1:{third_port}"),
         false,
-    )));
+    );
 
-    customer.await.unwrap().assert_clean();
+    customer.assert_clean().await;
     phone.await.unwrap().assert_clean();
     third.await.unwrap().assert_clean();
     let record = harness.next_record().await;
     assert_eq!(record.scenario, DIRECT_CALL);
-    assert!(!record.tags.iter().any(|t| t == TRANSFERRED_TAG));
-    assert_eq!(var(&record, "transferred_to"), None);
+    assert_not_transferred(&record);
     assert_eq!(harness.controller.live_calls(), 0, "calls leaked");
 }
 
@@ -310,55 +228,35 @@ async fn the_party_a_phone_transferred_to_may_transfer_again() {
     let customer_port = free_udp_port();
     let mut harness = start_with_customer_trunk(customer_port, "phone-transfer-twice").await;
     let fourth_port = free_udp_port();
-    let fourth = tokio::spawn(run_sipp(party(
-        "uas_target_sees_called_party.xml",
-        fourth_port,
-        true,
-        &[],
-    )));
-    wait_until_listening(fourth_port).await;
+    let fourth = listening_party("uas_target_sees_called_party.xml", fourth_port, true, &[]).await;
     let fourth_uri = format!("sip:fourth@127.0.0.1:{fourth_port}");
     let third_port = free_udp_port();
-    let third = tokio::spawn(run_sipp(party(
+    let third = listening_party(
         "uas_agent_transfers.xml",
         third_port,
         false,
         &[("refer_to", fourth_uri.clone())],
-    )));
-    wait_until_listening(third_port).await;
+    )
+    .await;
     let third_uri = format!("sip:third@127.0.0.1:{third_port}");
-    let media = UdpSocket::bind("127.0.0.1:0").await.unwrap();
-    let talk = Duration::from_secs(8);
-    let (customer_args, file) = called_party(customer_port, &media, talk, "phone-transfer-twice");
-    let mut customer = tokio::spawn(run_sipp(customer_args));
-    let phone = tokio::spawn(run_sipp(phone(
-        harness.sip,
-        "uac_phone_transfers.xml",
-        &third_uri,
-        false,
-    )));
+    let mut customer = CalledParty::answers(
+        customer_port,
+        Duration::from_secs(8),
+        "phone-transfer-twice",
+    )
+    .await;
+    let phone = phone(harness.sip, "uac_phone_transfers.xml", &third_uri, false);
 
-    let host_port = host_rtp_port(&file, &mut customer).await;
-    let echoes = talk_and_time_echoes(&media, host_port, talk).await.len();
+    let echoes = customer.talk().await;
 
-    customer.await.unwrap().assert_clean();
+    customer.assert_clean().await;
     phone.await.unwrap().assert_clean();
     third.await.unwrap().assert_clean();
     fourth.await.unwrap().assert_clean();
-    assert!(
-        echoes >= 20,
-        "{echoes} packets came back from the fourth party"
-    );
+    assert_heard(&echoes, "the fourth party");
     let record = harness.next_record().await;
-    assert!(record.tags.iter().any(|t| t == TRANSFERRED_TAG));
-    assert_eq!(var(&record, "transferred_by"), Some(third_uri.as_str()));
-    assert_eq!(var(&record, "transferred_to"), Some(fourth_uri.as_str()));
-    let transfers = record
-        .log
-        .iter()
-        .filter(|l| l.contains("transferred by"))
-        .count();
-    assert_eq!(transfers, 2, "{:?}", record.log);
+    assert_transferred(&record, &third_uri, &fourth_uri);
+    assert_eq!(transfers_logged(&record), 2, "{:?}", record.log);
     assert_eq!(record.hangup_side, HangupSide::Callee);
     assert_eq!(harness.controller.live_calls(), 0, "calls leaked");
 }
@@ -378,31 +276,25 @@ async fn the_called_colleague_cannot_transfer_while_the_phones_transfer_runs() {
     let colleague_port = free_udp_port();
     register_phone(harness.sip, colleague_port, COLLEAGUE, COLLEAGUE_SECRET).await;
     let third_port = free_udp_port();
-    let third = tokio::spawn(run_sipp(party(
-        "uas_rings_long_then_answers.xml",
-        third_port,
-        false,
-        &[],
-    )));
-    wait_until_listening(third_port).await;
+    let third = listening_party("uas_rings_long_then_answers.xml", third_port, false, &[]).await;
     let third_uri = format!("sip:third@127.0.0.1:{third_port}");
     // Nobody listens there: the refused REFER must dial nothing.
     let trap = UdpSocket::bind("127.0.0.1:0").await.unwrap();
     let trap_uri = format!("sip:trap@127.0.0.1:{}", trap.local_addr().unwrap().port());
-    let colleague = tokio::spawn(run_sipp(party(
+    let colleague = listening_party(
         "uas_called_refers_during_transfer.xml",
         colleague_port,
         false,
         &[("refer_to", trap_uri)],
-    )));
-    wait_until_listening(colleague_port).await;
-    let phone = tokio::spawn(run_sipp(phone_calling(
+    )
+    .await;
+    let phone = phone_calling(
         harness.sip,
         "uac_phone_transfers.xml",
         COLLEAGUE,
         &third_uri,
         false,
-    )));
+    );
 
     phone.await.unwrap().assert_clean();
     colleague.await.unwrap().assert_clean();
@@ -416,12 +308,7 @@ async fn the_called_colleague_cannot_transfer_while_the_phones_transfer_runs() {
     assert_eq!(record.scenario, DIRECT_CALL);
     assert_eq!(var(&record, "transferred_by"), Some(AGENT));
     assert_eq!(var(&record, "transferred_to"), Some(third_uri.as_str()));
-    let transfers = record
-        .log
-        .iter()
-        .filter(|l| l.contains("transferred by"))
-        .count();
-    assert_eq!(transfers, 1, "{:?}", record.log);
+    assert_eq!(transfers_logged(&record), 1, "{:?}", record.log);
     // The colleague hung up on the phone's target.
     assert_eq!(record.hangup_side, HangupSide::Callee);
     assert_eq!(harness.controller.live_calls(), 0, "calls leaked");
@@ -441,54 +328,41 @@ async fn the_cdr_agent_is_the_last_extension_a_direct_call_was_handed_to() {
     register_phone(harness.sip, colleague_port, COLLEAGUE, COLLEAGUE_SECRET).await;
     let third_port = free_udp_port();
     register_phone(harness.sip, third_port, THIRD_STAFF, THIRD_STAFF_SECRET).await;
-    let third = tokio::spawn(run_sipp(party(
-        "uas_rings_then_answers.xml",
-        third_port,
-        true,
-        &[],
-    )));
-    wait_until_listening(third_port).await;
+    let third = listening_party("uas_rings_then_answers.xml", third_port, true, &[]).await;
     let third_uri = format!("sip:{THIRD_STAFF}@{TENANT}");
-    let colleague = tokio::spawn(run_sipp(party(
+    let colleague = listening_party(
         "uas_agent_transfers.xml",
         colleague_port,
         false,
         &[("refer_to", third_uri.clone())],
-    )));
-    wait_until_listening(colleague_port).await;
-    let media = UdpSocket::bind("127.0.0.1:0").await.unwrap();
-    let talk = Duration::from_secs(8);
-    let (customer_args, file) = called_party(customer_port, &media, talk, "phone-transfer-agents");
-    let mut customer = tokio::spawn(run_sipp(customer_args));
-    let phone = tokio::spawn(run_sipp(phone(
+    )
+    .await;
+    let mut customer = CalledParty::answers(
+        customer_port,
+        Duration::from_secs(8),
+        "phone-transfer-agents",
+    )
+    .await;
+    let phone = phone(
         harness.sip,
         "uac_phone_transfers.xml",
         &format!("sip:{COLLEAGUE}@{TENANT}"),
         false,
-    )));
+    );
 
-    let host_port = host_rtp_port(&file, &mut customer).await;
-    let echoes = talk_and_time_echoes(&media, host_port, talk).await.len();
+    let echoes = customer.talk().await;
 
-    customer.await.unwrap().assert_clean();
+    customer.assert_clean().await;
     phone.await.unwrap().assert_clean();
     colleague.await.unwrap().assert_clean();
     third.await.unwrap().assert_clean();
-    assert!(
-        echoes >= 20,
-        "{echoes} packets came back from the third extension"
-    );
+    assert_heard(&echoes, "the third extension");
     let record = harness.next_record().await;
     assert_eq!(record.scenario, DIRECT_CALL);
     assert_eq!(record.agent.as_deref(), Some(THIRD_STAFF));
     assert_eq!(var(&record, "transferred_by"), Some(COLLEAGUE));
     assert_eq!(var(&record, "transferred_to"), Some(THIRD_STAFF));
-    let transfers = record
-        .log
-        .iter()
-        .filter(|l| l.contains("transferred by"))
-        .count();
-    assert_eq!(transfers, 2, "{:?}", record.log);
+    assert_eq!(transfers_logged(&record), 2, "{:?}", record.log);
     assert_eq!(record.hangup_side, HangupSide::Callee);
     assert_eq!(harness.controller.live_calls(), 0, "calls leaked");
 }

@@ -8,6 +8,7 @@
 
 mod queue_support;
 mod support;
+mod transfer_support;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,32 +16,10 @@ use std::time::Duration;
 use support::talk::{dtmf_packets, marked_audio};
 use support::*;
 use tokio::net::UdpSocket;
-use tokio::task::JoinHandle;
+use transfer_support::cdr::{assert_not_transferred, assert_transferred, transfers_logged};
+use transfer_support::echoes::{assert_heard, echoes_since};
+use transfer_support::parties::spawn_party;
 use wasmphony_controller::{CallRecord, HangupSide, TRANSFERRED_TAG};
-
-/// sipp as a called party on `port` for one call, running `xml` with `-key`s; its
-/// RTP is echoed back when `echo`.
-fn sipp_party(xml: &str, port: u16, echo: bool, keys: &[(&str, String)]) -> JoinHandle<SippRun> {
-    let mut args: Vec<String> = vec![
-        "-sf".into(),
-        sipp_xml(xml),
-        "-i".into(),
-        "127.0.0.1".into(),
-        "-p".into(),
-        port.to_string(),
-        "-mp".into(),
-        free_udp_port().to_string(),
-        "-m".into(),
-        "1".into(),
-    ];
-    if echo {
-        args.push("-rtp_echo".into());
-    }
-    for (key, value) in keys {
-        args.extend(["-key".to_string(), key.to_string(), value.clone()]);
-    }
-    tokio::spawn(run_sipp(args))
-}
 
 /// What the customer went through.
 struct Customer {
@@ -114,12 +93,18 @@ async fn customer_calls(
     Customer { echoes, record }
 }
 
-fn var<'a>(record: &'a CallRecord, name: &str) -> Option<&'a str> {
-    record
-        .vars
-        .iter()
-        .find(|(n, _)| n == name)
-        .map(|(_, v)| v.as_str())
+/// [`customer_calls`] with a customer who talks for `talk` and hangs up 2 s later,
+/// its own signalling a plain call's.
+async fn customer_talks(test_name: &str, agent_port: u16, talk: Duration) -> Customer {
+    customer_calls(
+        test_name,
+        "uac_hangs_up.xml",
+        agent_port,
+        talk,
+        talk.as_millis() + 2_000,
+        &[],
+    )
+    .await
 }
 
 /// The agent's REFER is accepted (202), its NOTIFYs say `100 Trying` and then
@@ -132,37 +117,21 @@ async fn an_agent_transfers_the_customer_to_a_third_party() {
         return;
     }
     let third_port = free_udp_port();
-    let third = sipp_party("uas_rings_then_answers.xml", third_port, true, &[]);
+    let third = spawn_party("uas_rings_then_answers.xml", third_port, true, &[]);
     let agent_port = free_udp_port();
     let refer_to = format!("sip:third@127.0.0.1:{third_port}");
-    let agent = sipp_party(
+    let agent = spawn_party(
         "uas_agent_transfers.xml",
         agent_port,
         false,
         &[("refer_to", refer_to.clone())],
     );
-    let talk = Duration::from_secs(7);
-    let customer = customer_calls(
-        "transfer-ok",
-        "uac_hangs_up.xml",
-        agent_port,
-        talk,
-        talk.as_millis() + 2_000,
-        &[],
-    )
-    .await;
+    let customer = customer_talks("transfer-ok", agent_port, Duration::from_secs(7)).await;
     agent.await.unwrap().assert_clean();
     third.await.unwrap().assert_clean();
 
     let echoes = &customer.echoes;
-    // The bridge tests' floor (sipp's echo on a busy machine returns a fraction).
-    assert!(
-        echoes.len() >= 20,
-        "{} packets came back from the third party (first {:?}, last {:?})",
-        echoes.len(),
-        echoes.first(),
-        echoes.last()
-    );
+    assert_heard(echoes, "the third party");
     // The agent echoes nothing: the first echo comes once the third party answered
     // (REFER 1 s after the agent's answer, then 1.5 s of ringing).
     assert!(
@@ -171,16 +140,8 @@ async fn an_agent_transfers_the_customer_to_a_third_party() {
         echoes[0]
     );
     let record = customer.record;
-    assert!(
-        record.tags.iter().any(|t| t == TRANSFERRED_TAG),
-        "{:?}",
-        record.tags
-    );
-    assert_eq!(var(&record, "transferred_to"), Some(refer_to.as_str()));
-    assert_eq!(
-        var(&record, "transferred_by"),
-        Some(format!("sip:agent@127.0.0.1:{agent_port}").as_str())
-    );
+    let agent_uri = format!("sip:agent@127.0.0.1:{agent_port}");
+    assert_transferred(&record, &agent_uri, &refer_to);
     assert_eq!(record.hangup_side, HangupSide::Caller);
 }
 
@@ -193,37 +154,23 @@ async fn a_failed_transfer_leaves_the_customer_with_the_agent() {
         return;
     }
     let third_port = free_udp_port();
-    let third = sipp_party("uas_declines.xml", third_port, false, &[]);
+    let third = spawn_party("uas_declines.xml", third_port, false, &[]);
     let agent_port = free_udp_port();
-    let agent = sipp_party(
+    let agent = spawn_party(
         "uas_agent_transfer_fails.xml",
         agent_port,
         true,
         &[("refer_to", format!("sip:third@127.0.0.1:{third_port}"))],
     );
-    let talk = Duration::from_secs(5);
-    let customer = customer_calls(
-        "transfer-declined",
-        "uac_hangs_up.xml",
-        agent_port,
-        talk,
-        talk.as_millis() + 2_000,
-        &[],
-    )
-    .await;
+    let customer = customer_talks("transfer-declined", agent_port, Duration::from_secs(5)).await;
     agent.await.unwrap().assert_clean();
     third.await.unwrap().assert_clean();
 
     // The refusal comes about 1.5 s in; the agent's echo goes on to the end.
-    let late = customer
-        .echoes
-        .iter()
-        .filter(|at| **at >= Duration::from_secs(3))
-        .count();
+    let late = echoes_since(&customer.echoes, Duration::from_secs(3));
     assert!(late >= 60, "{late} echoes after the failed transfer");
     let record = customer.record;
-    assert!(!record.tags.iter().any(|t| t == TRANSFERRED_TAG));
-    assert_eq!(var(&record, "transferred_to"), None);
+    assert_not_transferred(&record);
     assert_eq!(record.hangup_side, HangupSide::Caller);
 }
 
@@ -237,7 +184,7 @@ async fn a_customer_refer_is_refused_and_dials_nothing() {
     let trap = UdpSocket::bind("127.0.0.1:0").await.unwrap();
     let trap_port = trap.local_addr().unwrap().port();
     let agent_port = free_udp_port();
-    let agent = sipp_party("uas_agent_answers.xml", agent_port, true, &[]);
+    let agent = spawn_party("uas_agent_answers.xml", agent_port, true, &[]);
     let talk = Duration::from_secs(6);
     let customer = customer_calls(
         "transfer-refused",
@@ -255,11 +202,7 @@ async fn a_customer_refer_is_refused_and_dials_nothing() {
         trap.try_recv_from(&mut buf).is_err(),
         "the Refer-To's address got a datagram"
     );
-    let late = customer
-        .echoes
-        .iter()
-        .filter(|at| **at >= Duration::from_secs(4))
-        .count();
+    let late = echoes_since(&customer.echoes, Duration::from_secs(4));
     assert!(late >= 40, "{late} echoes after the refused REFER");
     let record = customer.record;
     assert!(!record.tags.iter().any(|t| t == TRANSFERRED_TAG));
@@ -285,14 +228,13 @@ async fn a_queue_agent_transfers_the_caller_to_a_number() {
     .await;
     let agent_port = free_udp_port();
     queue_support::register_agent(harness.sip, agent_port).await;
-    let third = sipp_party("uas_rings_then_answers.xml", gateway_port, true, &[]);
-    let mut agent_args = queue_support::uas_args("uas_agent_transfers.xml", agent_port);
-    agent_args.extend([
-        "-key".into(),
-        "refer_to".into(),
-        "sip:0888777666@demo".into(),
-    ]);
-    let agent = tokio::spawn(run_sipp(agent_args));
+    let third = spawn_party("uas_rings_then_answers.xml", gateway_port, true, &[]);
+    let agent = spawn_party(
+        "uas_agent_transfers.xml",
+        agent_port,
+        false,
+        &[("refer_to", "sip:0888777666@demo".into())],
+    );
     // The caller presses 1 (SIP INFO) 3 s after the answer and hangs up 9 s after that.
     let mut args = uac_args("uac_queue_overflow.xml", harness.sip, &[]);
     args.extend(["-d".into(), "9000".into()]);
@@ -301,13 +243,7 @@ async fn a_queue_agent_transfers_the_caller_to_a_number() {
     third.await.unwrap().assert_clean();
 
     let record = harness.next_record().await;
-    assert!(
-        record.tags.iter().any(|t| t == TRANSFERRED_TAG),
-        "{:?}",
-        record.tags
-    );
-    assert_eq!(var(&record, "transferred_to"), Some("0888777666"));
-    assert_eq!(var(&record, "transferred_by"), Some(queue_support::AGENT));
+    assert_transferred(&record, queue_support::AGENT, "0888777666");
     assert_eq!(record.queue.as_deref(), Some(queue_support::QUEUE));
     assert_eq!(record.agent.as_deref(), Some(queue_support::AGENT));
     assert_eq!(record.hangup_side, HangupSide::Caller);
@@ -324,10 +260,10 @@ async fn the_party_a_transfer_reached_transfers_again() {
         return;
     }
     let fourth_port = free_udp_port();
-    let fourth = sipp_party("uas_rings_then_answers.xml", fourth_port, true, &[]);
+    let fourth = spawn_party("uas_rings_then_answers.xml", fourth_port, true, &[]);
     let fourth_uri = format!("sip:fourth@127.0.0.1:{fourth_port}");
     let third_port = free_udp_port();
-    let third = sipp_party(
+    let third = spawn_party(
         "uas_rings_then_transfers.xml",
         third_port,
         false,
@@ -335,32 +271,19 @@ async fn the_party_a_transfer_reached_transfers_again() {
     );
     let third_uri = format!("sip:third@127.0.0.1:{third_port}");
     let agent_port = free_udp_port();
-    let agent = sipp_party(
+    let agent = spawn_party(
         "uas_agent_transfers.xml",
         agent_port,
         false,
         &[("refer_to", third_uri.clone())],
     );
-    let talk = Duration::from_secs(10);
-    let customer = customer_calls(
-        "transfer-again",
-        "uac_hangs_up.xml",
-        agent_port,
-        talk,
-        talk.as_millis() + 2_000,
-        &[],
-    )
-    .await;
+    let customer = customer_talks("transfer-again", agent_port, Duration::from_secs(10)).await;
     agent.await.unwrap().assert_clean();
     third.await.unwrap().assert_clean();
     fourth.await.unwrap().assert_clean();
 
     let echoes = &customer.echoes;
-    assert!(
-        echoes.len() >= 20,
-        "{} packets came back from the fourth party",
-        echoes.len()
-    );
+    assert_heard(echoes, "the fourth party");
     // Nobody before the fourth party echoes: REFER 1 s after the agent's answer, 1.5 s
     // of the third ringing, its REFER 1 s later, 1.5 s of the fourth ringing.
     assert!(
@@ -369,14 +292,7 @@ async fn the_party_a_transfer_reached_transfers_again() {
         echoes[0]
     );
     let record = customer.record;
-    assert!(record.tags.iter().any(|t| t == TRANSFERRED_TAG));
-    assert_eq!(var(&record, "transferred_by"), Some(third_uri.as_str()));
-    assert_eq!(var(&record, "transferred_to"), Some(fourth_uri.as_str()));
-    let transfers = record
-        .log
-        .iter()
-        .filter(|l| l.contains("transferred by"))
-        .count();
-    assert_eq!(transfers, 2, "{:?}", record.log);
+    assert_transferred(&record, &third_uri, &fourth_uri);
+    assert_eq!(transfers_logged(&record), 2, "{:?}", record.log);
     assert_eq!(record.hangup_side, HangupSide::Caller);
 }
